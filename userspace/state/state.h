@@ -1,0 +1,114 @@
+/*
+ * Host state: the thread table (seeded from /proc, then kept by clone/exec/exit events),
+ * per-process fd tables, users and groups, container ids. Memory is bounded by
+ * ks_state_opts (thread table size; fds per process); dead entries are purged.
+ *
+ * Event flow: ks_state_before(ev) runs before rules see the event (so an execve's rules
+ * see the new image, a clone child's rules see the child); ks_state_after(ev) runs after
+ * (so a close's rules still see the fd's name, a procexit's rules still see the thread).
+ */
+#ifndef KS_STATE_H
+#define KS_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+struct ks_state_opts {
+	const char *proc_root;      /* "/proc" unless testing */
+	const char *passwd_file;    /* "/etc/passwd" unless testing */
+	const char *group_file;     /* "/etc/group" unless testing */
+	size_t thread_table_size;   /* max threads (Falco falco_libs.thread_table_size), 0 = 262144 */
+	size_t max_fds_per_process; /* 0 = 4096 */
+};
+
+/* A file descriptor. Sockets carry their tuple. */
+enum ks_fd_type {
+	KS_FD_UNKNOWN = 0,
+	KS_FD_FILE,
+	KS_FD_DIRECTORY,
+	KS_FD_IPV4_SOCK,
+	KS_FD_IPV6_SOCK,
+	KS_FD_UNIX_SOCK,
+	KS_FD_PIPE,
+	KS_FD_EVENT,
+	KS_FD_SIGNALFD,
+	KS_FD_EVENTPOLL,
+	KS_FD_INOTIFY,
+	KS_FD_TIMERFD,
+	KS_FD_NETLINK,
+	KS_FD_MEMFD,
+	KS_FD_BPF,
+	KS_FD_USERFAULTFD,
+	KS_FD_IOURING,
+	KS_FD_OTHER_SOCK,
+};
+
+struct ks_fd {
+	int64_t num;
+	enum ks_fd_type type;
+	uint32_t open_flags;
+	char *name;      /* resolved path or "cip:cport->sip:sport"; never NULL once set */
+	char *nameraw;   /* the path as the process passed it */
+	/* sockets */
+	uint8_t family;  /* KS_AF_* */
+	uint8_t l4proto; /* IPPROTO_TCP/UDP/... or 0 */
+	uint8_t sip[16], cip[16]; /* server / client, v4 in the first 4 bytes */
+	uint16_t sport, cport;
+	bool is_server;  /* fd was bound/listened, or accepted */
+	bool connected;
+};
+
+struct ks_fdtable; /* opaque, shared by the threads of a process */
+
+struct ks_thread {
+	int64_t tid, pid, ptid;   /* ptid: parent process (tgid) */
+	int64_t vtid, vpid, pgid, sid;
+	char comm[KS_MAX_COMM];   /* proc.name */
+	char *exe;                /* argv[0] (proc.exe) */
+	char *exepath;            /* full executable path (proc.exepath) */
+	char *args;               /* argv[1..], NUL separated */
+	size_t args_len;
+	char *cwd;                /* always ends with '/' */
+	char *env;                /* NUL separated, may be NULL */
+	size_t env_len;
+	uint32_t uid, gid, loginuid;
+	uint32_t tty;
+	uint64_t cap_permitted, cap_effective, cap_inheritable;
+	uint64_t clone_ts;        /* start time, ns since the epoch */
+	char *cgroup;             /* unified cgroup path, may be NULL */
+	char container_id[16];    /* "host" or the 12-char id */
+	bool exited;
+	struct ks_fdtable *fds;   /* shared by all threads of a process */
+	void *priv;               /* state-internal bookkeeping */
+};
+
+struct ks_state;
+
+struct ks_state *ks_state_new(const struct ks_state_opts *o);
+void ks_state_free(struct ks_state *st);
+/* Read every thread of proc_root into the table. Returns the count or a negative errno. */
+int ks_state_seed(struct ks_state *st);
+
+void ks_state_before(struct ks_state *st, struct ks_event *ev);
+void ks_state_after(struct ks_state *st, struct ks_event *ev);
+
+struct ks_thread *ks_state_thread(struct ks_state *st, int64_t tid);
+/* The process (thread-group leader) and the parent process of a thread, or NULL. */
+struct ks_thread *ks_state_parent(struct ks_state *st, const struct ks_thread *t);
+struct ks_fd *ks_state_fd(struct ks_state *st, const struct ks_thread *t, int64_t fd);
+
+const char *ks_state_user_name(struct ks_state *st, uint32_t uid);   /* NULL if unknown */
+const char *ks_state_group_name(struct ks_state *st, uint32_t gid);
+const char *ks_state_user_home(struct ks_state *st, uint32_t uid);
+const char *ks_state_user_shell(struct ks_state *st, uint32_t uid);
+
+size_t ks_state_nthreads(const struct ks_state *st);
+size_t ks_state_nfds(const struct ks_state *st);
+
+/* Syscalls the state tracker needs captured whatever the rules say (bits as the filter). */
+void ks_state_required_syscalls(uint8_t filter[KS_FILTER_BYTES]);
+
+#endif
