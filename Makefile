@@ -32,6 +32,9 @@ SAN_TESTS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests-san/%)
 .PHONY: all test unit-test live-test fuzz clean install uninstall format bench
 all: $(BUILD)/kestrel
 
+# Feature fragments (kmod, bench, ...) add their own targets here.
+-include $(sort $(wildcard mk/*.mk))
+
 $(BUILD)/vmlinux.h:
 	@mkdir -p $(@D)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
@@ -42,13 +45,16 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.h) $(wildcard 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/%.o: %.c $(HDRS) | $(SKELS)
+# -MMD: each object depends on exactly the headers it includes
+$(BUILD)/obj/%.o: %.c | $(SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/san/%.o: %.c $(HDRS) | $(SKELS)
+$(BUILD)/san/%.o: %.c | $(SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
+	$(CC) $(CFLAGS) $(SAN) -MMD -MP -c $< -o $@
+
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(BUILD)/obj/userspace/main.d
 
 $(BUILD)/libkestrel.a: $(OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -83,6 +89,18 @@ live-test: $(BUILD)/kestrel $(LIVE_BINS)
 
 test: all unit-test live-test
 	@echo "all tests passed"
+
+install: $(BUILD)/kestrel
+	install -D -m 0755 $(BUILD)/kestrel $(DESTDIR)$(PREFIX)/bin/kestrel
+	install -D -m 0644 rules/kestrel_rules.yaml $(DESTDIR)/etc/kestrel/kestrel_rules.yaml
+	install -d $(DESTDIR)/etc/kestrel/rules.d
+	@# the user's files are never overwritten
+	[ -e $(DESTDIR)/etc/kestrel/kestrel.yaml ] || install -m 0644 packaging/kestrel.yaml $(DESTDIR)/etc/kestrel/kestrel.yaml
+	[ -e $(DESTDIR)/etc/kestrel/kestrel_rules.local.yaml ] || install -m 0644 rules/kestrel_rules.local.yaml $(DESTDIR)/etc/kestrel/kestrel_rules.local.yaml
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/kestrel $(DESTDIR)/etc/kestrel/kestrel_rules.yaml
+	@echo "left /etc/kestrel/kestrel.yaml, kestrel_rules.local.yaml and rules.d/ in place"
 
 format:
 	clang-format -i $$(find include userspace bpf tests/unit -name '*.[ch]')

@@ -92,7 +92,18 @@ enum ks_param_type {
 	  P(cgroup, CHARBUF))                                                                 \
 	X(PROCEXIT, "procexit", -1, KS_EF_PROC, P(status, INT64) P(reaper, PID))              \
 	X(DROP, "drop", -1, KS_EF_USER, P(drops, UINT64) P(cpu, UINT32))                      \
-	X(CONTAINER, "container", -1, KS_EF_USER, P(id, CHARBUF))
+	X(CONTAINER, "container", -1, KS_EF_USER, P(id, CHARBUF))                             \
+	/* A thread as the /proc seed found it; written first into capture files so a replay \
+	 * starts from the same state as the live run. */                                   \
+	X(PROCINFO, "procinfo", -1, KS_EF_USER,                                              \
+	  P(ptid, PID) P(comm, CHARBUF) P(exe, CHARBUF) P(args, CHARBUFARRAY)                \
+	  P(exepath, FSPATH) P(cwd, FSPATH) P(uid, UID) P(gid, GID) P(loginuid, UID)         \
+	  P(tty, UINT32) P(pgid, PID) P(sid, PID) P(vpid, PID) P(vtid, PID)                  \
+	  P(cap_permitted, UINT64) P(cap_effective, UINT64) P(cgroup, CHARBUF)               \
+	  P(clone_ts, UINT64) P(env, CHARBUFARRAY))                                          \
+	/* An open descriptor of a seeded process (header tid/pid: the process). */          \
+	X(FDINFO, "fdinfo", -1, KS_EF_USER,                                                  \
+	  P(fd, FD) P(type, UINT32) P(name, FSPATH) P(flags, FLAGS32) P(tuple, SOCKTUPLE))
 /* clang-format on */
 
 #define KS_X_ENUM(id, name, nr, flags, params) KS_E_##id,

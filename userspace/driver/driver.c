@@ -9,6 +9,8 @@
 
 static const struct ks_driver_ops *const backends[] = {
 	&ks_driver_modern_ebpf,
+	&ks_driver_replay,
+	&ks_driver_kmod,
 };
 
 static const struct ks_driver_ops *find_backend(const char *kind)

@@ -64,5 +64,10 @@ void ks_driver_close(struct ks_driver *d);
 const char *ks_driver_kind(const struct ks_driver *d);
 
 extern const struct ks_driver_ops ks_driver_modern_ebpf;
+extern const struct ks_driver_ops ks_driver_replay;
+extern const struct ks_driver_ops ks_driver_kmod;
+
+/* For replay: the boot-to-epoch offset the capture was written with (0 for live kinds). */
+uint64_t ks_driver_replay_boot_offset(const struct ks_driver *d);
 
 #endif

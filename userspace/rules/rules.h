@@ -51,7 +51,7 @@ struct ks_rules_opts {
 	enum ks_priority min_priority; /* rules below are not loaded (config `priority`); default DEBUG */
 };
 
-/* Load a set of files (or directories: *.yml/*.yaml, alphabetical) as one ruleset. */
+/* Load a set of files (or directories: their .yml and .yaml files, alphabetical) as one ruleset. */
 int ks_ruleset_load(const char *const *paths, size_t npaths, const struct ks_rules_opts *o,
 		    struct ks_ruleset **out);
 void ks_ruleset_free(struct ks_ruleset *rs);
@@ -68,8 +68,16 @@ void ks_ruleset_syscalls(const struct ks_ruleset *rs, uint8_t filter[KS_FILTER_B
 typedef void (*ks_match_cb)(void *ctx, const struct ks_rule *rule, struct ks_event *ev);
 int ks_ruleset_eval(const struct ks_ruleset *rs, struct ks_event *ev, ks_match_cb cb, void *ctx);
 
+/*
+ * Where load errors and warnings go: stderr (one line each, "FILE:LINE:COL: error: msg")
+ * unless a sink is set; the line passed to fn has no trailing newline. NULL restores stderr.
+ * Process-wide: set it before loading, not while another thread loads.
+ */
+typedef void (*ks_rules_diag_fn)(void *ctx, const char *line);
+void ks_rules_set_diag(ks_rules_diag_fn fn, void *ctx);
+
 /* The Falco engine version whose rule language Kestrel implements. */
-#define KS_FALCO_ENGINE_VERSION "0.44.0"
-#define KS_FALCO_ENGINE_VERSION_NUM 44 /* the old integer form of required_engine_version */
+#define KS_FALCO_ENGINE_VERSION "0.57.0" /* what Falco 0.44 declares; the upstream rules require it */
+#define KS_FALCO_ENGINE_VERSION_NUM 57 /* the old integer form of required_engine_version */
 
 #endif

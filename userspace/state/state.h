@@ -99,6 +99,9 @@ struct ks_thread *ks_state_thread(struct ks_state *st, int64_t tid);
 /* The process (thread-group leader) and the parent process of a thread, or NULL. */
 struct ks_thread *ks_state_parent(struct ks_state *st, const struct ks_thread *t);
 struct ks_fd *ks_state_fd(struct ks_state *st, const struct ks_thread *t, int64_t fd);
+/* Walk t's fds in no particular order: start with *pos = 0; NULL at the end. Only valid while
+ * the table is not changed (within one event). */
+struct ks_fd *ks_state_fd_next(struct ks_state *st, const struct ks_thread *t, size_t *pos);
 
 const char *ks_state_user_name(struct ks_state *st, uint32_t uid);   /* NULL if unknown */
 const char *ks_state_group_name(struct ks_state *st, uint32_t gid);
@@ -110,5 +113,32 @@ size_t ks_state_nfds(const struct ks_state *st);
 
 /* Syscalls the state tracker needs captured whatever the rules say (bits as the filter). */
 void ks_state_required_syscalls(uint8_t filter[KS_FILTER_BYTES]);
+
+/* What the tracker had to give up on, for metrics. */
+struct ks_state_counters {
+	uint64_t thread_evictions;  /* live threads dropped because the table was full */
+	uint64_t threads_from_proc; /* unknown threads read from /proc on the event path */
+	uint64_t fd_table_full;     /* fds not stored: max_fds_per_process reached */
+	uint64_t alloc_failures;    /* entries not stored: out of memory */
+	uint64_t container_queue_drops; /* first-seen containers not announced: queue full */
+};
+void ks_state_get_counters(const struct ks_state *st, struct ks_state_counters *out);
+
+/*
+ * Containers seen for the first time (by the seed or by an event), oldest first: copies the
+ * 12-char id into id and returns true, or returns false when none is pending. The main loop
+ * calls this after ks_state_before and emits a `container` event per id.
+ */
+bool ks_state_next_new_container(struct ks_state *st, char id[16]);
+
+/* From t's cgroup path: the full 64-char container id and the runtime ("docker",
+ * "containerd", "cri-o", "podman", or NULL when the layout does not say). false for host
+ * processes. */
+bool ks_state_container_info(const struct ks_thread *t, char full_id[65], const char **runtime);
+/* The Kubernetes pod uid from the kubelet's cgroup layout, or false. */
+bool ks_state_k8s_pod_uid(const struct ks_thread *t, char uid[40]);
+
+/* fd.name_changed: did ev (already through ks_state_before) give its fd a new name? */
+bool ks_state_fd_name_changed(const struct ks_state *st, const struct ks_event *ev);
 
 #endif

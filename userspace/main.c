@@ -1,0 +1,161 @@
+/* kestrel: runtime security sensor. Falco rules in, Falco alerts out. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "engine.h"
+#include "fields/fields.h"
+#include "log.h"
+#include "rules/rules.h"
+
+/* Where rules come from when neither -r nor rules_files says: Falco's layout. */
+static const char *const default_rules[] = {
+	"/etc/kestrel/kestrel_rules.yaml",
+	"/etc/kestrel/kestrel_rules.local.yaml",
+	"/etc/kestrel/rules.d",
+};
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	ks_engine_stop = 1;
+}
+
+static int load_config(const struct ks_cli *cli, struct ks_config *cfg)
+{
+	const char *path = cli->config;
+	if (!path && access(KS_DEFAULT_CONFIG, F_OK) == 0)
+		path = KS_DEFAULT_CONFIG;
+	if (path) {
+		int rc = ks_config_load(cfg, path);
+		if (rc)
+			return rc;
+	}
+	for (size_t i = 0; i < cli->noverrides; i++) {
+		int rc = ks_config_set_arg(cfg, cli->overrides[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static struct ks_rules_opts rules_opts(const struct ks_config *cfg)
+{
+	struct ks_rules_opts o = {.match_all = false, .min_priority = KS_PRI_DEBUG};
+	const char *m = ks_config_str(cfg, "rule_matching", "first");
+	if (strcmp(m, "all") == 0)
+		o.match_all = true;
+	else if (strcmp(m, "first") != 0)
+		ks_log_warn("rule_matching '%s' is not first or all; using first", m);
+	int p = ks_priority_parse(ks_config_str(cfg, "priority", "debug"));
+	if (p < 0)
+		ks_log_warn("priority '%s' is not a priority; using debug",
+			    ks_config_str(cfg, "priority", ""));
+	else
+		o.min_priority = (enum ks_priority)p;
+	return o;
+}
+
+/* The rules files: -r, else rules_files, else the defaults that exist. */
+static size_t rules_paths(const struct ks_cli *cli, const struct ks_config *cfg,
+			  const char *const **paths, const char **tmp)
+{
+	if (cli->nrules) {
+		*paths = cli->rules;
+		return cli->nrules;
+	}
+	size_t n = ks_config_list(cfg, "rules_files", paths);
+	if (n)
+		return n;
+	size_t k = 0;
+	for (size_t i = 0; i < sizeof(default_rules) / sizeof(default_rules[0]); i++)
+		if (access(default_rules[i], F_OK) == 0)
+			tmp[k++] = default_rules[i];
+	*paths = tmp;
+	return k;
+}
+
+static void list_rules(const struct ks_ruleset *rs, const char *only)
+{
+	if (!only)
+		printf("%-60s %-14s %s\n", "Rule", "Priority", "Description");
+	for (size_t i = 0; i < ks_ruleset_count(rs); i++) {
+		const struct ks_rule *r = ks_ruleset_rule(rs, i);
+		if (only && strcmp(only, r->name) != 0)
+			continue;
+		printf("%-60s %-14s %s\n", r->name, ks_priority_name(r->priority),
+		       r->desc ? r->desc : "");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct ks_cli cli;
+	struct ks_config *cfg = NULL;
+	struct ks_ruleset *rs = NULL;
+	int rc = ks_cli_parse(argc, argv, &cli);
+	if (rc)
+		return 1;
+	if (cli.help || cli.version || cli.list_fields) {
+		if (cli.help)
+			ks_cli_usage(stdout);
+		if (cli.version)
+			printf("Kestrel version: %s\nFalco engine version: %s\n", KS_VERSION,
+			       KS_FALCO_ENGINE_VERSION);
+		if (cli.list_fields)
+			ks_fields_list(stdout);
+		ks_cli_fini(&cli);
+		return 0;
+	}
+	cfg = ks_config_new();
+	if (!cfg || load_config(&cli, cfg)) {
+		rc = 1;
+		goto cleanup;
+	}
+	struct ks_rules_opts ro = rules_opts(cfg);
+	if (cli.nvalidate) {
+		rc = ks_ruleset_load(cli.validate, cli.nvalidate, &ro, &rs) ? 1 : 0;
+		for (size_t i = 0; rc == 0 && i < cli.nvalidate; i++)
+			printf("%s: Ok\n", cli.validate[i]);
+		goto cleanup;
+	}
+	const char *tmp[3];
+	const char *const *paths;
+	size_t npaths = rules_paths(&cli, cfg, &paths, tmp);
+	if (npaths == 0) {
+		ks_log_error("no rules files: pass -r FILE or set rules_files in the configuration");
+		rc = 1;
+		goto cleanup;
+	}
+	if (ks_ruleset_load(paths, npaths, &ro, &rs)) {
+		rc = 1;
+		goto cleanup;
+	}
+	if (cli.list_rules || cli.describe) {
+		list_rules(rs, cli.describe);
+		goto cleanup;
+	}
+	if (cli.dry_run) {
+		ks_log_info("dry run: %zu rules loaded from %zu files", ks_ruleset_count(rs), npaths);
+		goto cleanup;
+	}
+	struct sigaction sa = {.sa_handler = on_stop};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	struct ks_engine_opts eo = {.max_seconds = cli.max_seconds,
+				    .write_file = cli.write_file,
+				    .replay_file = cli.replay_file};
+	rc = ks_engine_run(cfg, rs, &eo) ? 1 : 0;
+cleanup:
+	ks_ruleset_free(rs);
+	ks_config_free(cfg);
+	ks_cli_fini(&cli);
+	return rc;
+}
