@@ -13,6 +13,7 @@ $(BUILD)/fuzz/obj/%.o: %.c | $(SKELS)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) -o $@ $(LDLIBS)
 
+.SECONDARY: $(FUZZ_OBJS)
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_TARGETS)
 

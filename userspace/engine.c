@@ -12,10 +12,15 @@
 #include "driver/driver.h"
 #include "log.h"
 #include "output/alert.h"
+#include "sequencer.h"
 #include "state/state.h"
 
 #define KS_ARENA_BYTES (256 * 1024)
 #define KS_ALERT_MAX (64 * 1024)
+#define KS_SEQ_BYTES (64u << 20)
+/* How long a record may take between its timestamp and its commit to the ring; records
+ * are released in order once every ring has been drained this far past them. */
+#define KS_SEQ_SLACK_NS (20u * 1000u * 1000u)
 
 volatile int ks_engine_stop;
 
@@ -24,6 +29,7 @@ struct engine {
 	struct ks_state *state;
 	struct ks_alert_opts alert;
 	struct ks_capture *capture; /* -w */
+	struct ks_seq *seq;
 	struct ks_arena arena;
 	uint64_t boot_to_epoch_ns;
 	uint64_t events, invalid, alerts, alert_drops;
@@ -48,11 +54,48 @@ static void on_match(void *ctx, const struct ks_rule *rule, struct ks_event *ev)
 	e->alerts++;
 }
 
-static int on_record(void *ctx, const void *rec, size_t len)
+static void evaluate(struct engine *e, struct ks_event *ev);
+
+/* A container seen for the first time: raise Falco's `container` event before the event
+ * that revealed it, from the same thread. */
+static void emit_container(struct engine *e, const struct ks_event *cause, const char *id)
+{
+	uint64_t rec[64];
+	const void *params[] = {id};
+	uint16_t lens[] = {(uint16_t)(strlen(id) + 1)};
+	size_t len = ks_record_build(rec, sizeof rec, KS_E_CONTAINER, (uint32_t)cause->tid,
+				     (uint32_t)cause->pid, cause->hdr->ts, params, lens, 1);
+	struct ks_event ev;
+	if (len && ks_event_decode(&ev, rec, len, NULL) == 0)
+		evaluate(e, &ev);
+}
+
+/* Run one decoded event through state and rules. */
+static void evaluate(struct engine *e, struct ks_event *ev)
+{
+	e->events++;
+	ev->num = e->events;
+	ev->ts = ev->hdr->ts + e->boot_to_epoch_ns;
+	ev->state = e->state;
+	ev->arena = &e->arena;
+	ev->cache = NULL;
+	e->arena.used = 0;
+	ks_state_before(e->state, ev);
+	char cid[16];
+	while (ev->type != KS_E_CONTAINER && ks_state_next_new_container(e->state, cid))
+		emit_container(e, ev, cid);
+	e->arena.used = 0;
+	ks_ruleset_eval(e->rules, ev, on_match, e);
+	ks_state_after(e->state, ev);
+}
+
+/* Records in timestamp order, from the sequencer. */
+static void on_ordered(void *ctx, const void *rec, size_t len)
 {
 	struct engine *e = ctx;
 	struct ks_event ev;
 	const char *why = NULL;
+	/* captures hold the ordered stream, so a replay sees exactly what the live run saw */
 	if (e->capture && ks_capture_write(e->capture, rec, len) != 0) {
 		ks_capture_close(e->capture); /* logged; capture stops, detection goes on */
 		e->capture = NULL;
@@ -61,18 +104,15 @@ static int on_record(void *ctx, const void *rec, size_t len)
 		/* A record we cannot trust is counted and skipped, never interpreted. */
 		if (e->invalid++ < 10)
 			ks_log_warn("invalid record skipped: %s", why);
-		return 0;
+		return;
 	}
-	e->events++;
-	ev.num = e->events;
-	ev.ts = ev.hdr->ts + e->boot_to_epoch_ns;
-	ev.state = e->state;
-	ev.arena = &e->arena;
-	ev.cache = NULL;
-	e->arena.used = 0;
-	ks_state_before(e->state, &ev);
-	ks_ruleset_eval(e->rules, &ev, on_match, e);
-	ks_state_after(e->state, &ev);
+	evaluate(e, &ev);
+}
+
+static int on_record(void *ctx, const void *rec, size_t len)
+{
+	struct engine *e = ctx;
+	ks_seq_push(e->seq, rec, len);
 	return 0;
 }
 
@@ -121,7 +161,8 @@ int ks_engine_run(const struct ks_config *cfg, struct ks_ruleset *rs, const stru
 			(size_t)ks_config_int(cfg, "falco_libs.thread_table_size", 262144, &ok),
 	};
 	e->state = ks_state_new(&so);
-	if (!e->arena.buf || !e->state) {
+	e->seq = ks_seq_new(KS_SEQ_BYTES, on_ordered, e);
+	if (!e->arena.buf || !e->state || !e->seq) {
 		rc = -ENOMEM;
 		goto cleanup;
 	}
@@ -161,7 +202,10 @@ int ks_engine_run(const struct ks_config *cfg, struct ks_ruleset *rs, const stru
 				    ? clock_ns(CLOCK_MONOTONIC) + (uint64_t)(eo->max_seconds * 1e9)
 				    : UINT64_MAX;
 	while (!ks_engine_stop && clock_ns(CLOCK_MONOTONIC) < deadline) {
+		uint64_t drained_from = clock_ns(CLOCK_BOOTTIME);
 		int n = ks_driver_next(drv, on_record, e, 50);
+		/* a capture is already in order; live rings are in order up to the watermark */
+		ks_seq_release(e->seq, replay ? UINT64_MAX : drained_from - KS_SEQ_SLACK_NS);
 		if (n == -ENODATA) /* end of a replay */
 			break;
 		if (n < 0 && n != -EINTR) {
@@ -175,6 +219,7 @@ int ks_engine_run(const struct ks_config *cfg, struct ks_ruleset *rs, const stru
 	 * lets the rings run dry). */
 	for (int i = 0; !replay && i < 64 && ks_driver_next(drv, on_record, e, 0) > 0; i++)
 		;
+	ks_seq_release(e->seq, UINT64_MAX);
 	fflush(stdout);
 	struct ks_driver_stats st;
 	ks_driver_stats(drv, &st);
@@ -189,6 +234,7 @@ cleanup:
 	if (e->capture && ks_capture_close(e->capture) != 0 && rc == 0)
 		rc = -EIO;
 	ks_driver_close(drv);
+	ks_seq_free(e->seq);
 	if (e->state)
 		ks_state_free(e->state);
 	free(e->arena.buf);

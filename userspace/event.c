@@ -175,3 +175,27 @@ const char *ks_event_str_by_name(const struct ks_event *ev, const char *name)
 	int i = ks_event_param_index(ev->type, name);
 	return i < 0 ? NULL : ks_event_str(ev, (unsigned)i);
 }
+
+size_t ks_record_build(void *buf, size_t cap, enum ks_event_type type, uint32_t tid, uint32_t pid,
+		       uint64_t ts, const void *const *params, const uint16_t *lens, unsigned n)
+{
+	if (type <= KS_E_UNKNOWN || type >= KS_E_MAX || n != ks_events[type].nparams)
+		return 0;
+	size_t len = KS_HDR_SIZE + 2u * n;
+	for (unsigned i = 0; i < n; i++)
+		len += lens[i];
+	if (len > cap || len > KS_MAX_RECORD)
+		return 0;
+	struct ks_hdr h = {.ts = ts, .tid = tid, .pid = pid, .len = (uint32_t)len,
+			   .type = (uint16_t)type, .nparams = (uint16_t)n};
+	uint8_t *p = buf;
+	memcpy(p, &h, KS_HDR_SIZE);
+	memcpy(p + KS_HDR_SIZE, lens, 2u * n);
+	size_t off = KS_HDR_SIZE + 2u * n;
+	for (unsigned i = 0; i < n; i++) {
+		if (lens[i])
+			memcpy(p + off, params[i], lens[i]);
+		off += lens[i];
+	}
+	return len;
+}

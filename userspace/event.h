@@ -69,6 +69,14 @@ struct ks_event {
  */
 int ks_event_decode(struct ks_event *ev, const void *rec, size_t avail, const char **why);
 
+/*
+ * Build a record as a driver would (for events made in userspace: container, procinfo).
+ * params[i]/lens[i] in table order (len 0 = absent). Returns the record length, or 0 if it
+ * does not fit in cap or n differs from the table.
+ */
+size_t ks_record_build(void *buf, size_t cap, enum ks_event_type type, uint32_t tid, uint32_t pid,
+		       uint64_t ts, const void *const *params, const uint16_t *lens, unsigned n);
+
 /* Parameter accessors; `def` (or NULL) when the parameter is absent (length 0). */
 int64_t ks_event_s64(const struct ks_event *ev, unsigned idx, int64_t def);
 uint64_t ks_event_u64(const struct ks_event *ev, unsigned idx, uint64_t def);

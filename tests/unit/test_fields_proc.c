@@ -11,14 +11,21 @@
 #include "test_state_helpers.h"
 
 /* sshd(10) -> bash(20, session leader) -> sh(30) -> python(40) */
-static void spawn(struct tctx *c, uint32_t parent, uint32_t pid, const char *comm,
-		  const char *exe, const char *args, size_t args_len, const char *exepath)
+static void spawn(struct tctx *c, uint32_t parent, uint32_t pid, const char *comm, const char *exe,
+		  const char *args, size_t args_len, const char *exepath)
 {
 	rec_clone(c, KS_E_CLONE, parent, parent, pid, SIGCHLD, 1, "x", "/x", 0);
 	run(c);
-	struct exec_args ea = {.exe = exe, .args = args, .args_len = args_len, .ptid = parent,
-			       .cwd = "/home/u", .comm = comm, .exepath = exepath,
-			       .uid = 1000, .loginuid = 1000, .tty = 34817};
+	struct exec_args ea = {.exe = exe,
+			       .args = args,
+			       .args_len = args_len,
+			       .ptid = parent,
+			       .cwd = "/home/u",
+			       .comm = comm,
+			       .exepath = exepath,
+			       .uid = 1000,
+			       .loginuid = 1000,
+			       .tty = 34817};
 	rec_exec(c, pid, pid, 0, &ea);
 	run(c);
 }
@@ -26,8 +33,13 @@ static void spawn(struct tctx *c, uint32_t parent, uint32_t pid, const char *com
 static struct tctx *tree(void)
 {
 	struct tctx *c = tctx_new(NULL);
-	struct exec_args ea = {.exe = "/usr/sbin/sshd", .args = "-D\0", .args_len = 3, .ptid = 1,
-			       .cwd = "/", .comm = "sshd", .exepath = "/usr/sbin/sshd"};
+	struct exec_args ea = {.exe = "/usr/sbin/sshd",
+			       .args = "-D\0",
+			       .args_len = 3,
+			       .ptid = 1,
+			       .cwd = "/",
+			       .comm = "sshd",
+			       .exepath = "/usr/sbin/sshd"};
 	rec_exec(c, 10, 10, 0, &ea);
 	run(c);
 	spawn(c, 10, 20, "bash", "-bash", NULL, 0, "/usr/bin/bash");
@@ -118,15 +130,22 @@ static void test_env_caps_time(void **unused)
 {
 	(void)unused;
 	char *root = make_tmpdir();
-	struct fake_proc p = {.pid = 77, .ppid = 1, .pgid = 77, .sid = 77, .comm = "curl",
-			      .cmdline = "curl\0-x\0http://proxy\0", .cmdline_len = 21,
-			      .exe = "/memfd:payload (deleted)", .cwd = "/",
+	struct fake_proc p = {.pid = 77,
+			      .ppid = 1,
+			      .pgid = 77,
+			      .sid = 77,
+			      .comm = "curl",
+			      .cmdline = "curl\0-x\0http://proxy\0",
+			      .cmdline_len = 21,
+			      .exe = "/memfd:payload (deleted)",
+			      .cwd = "/",
 			      .environ = "HTTP_PROXY=http://p:3128\0EMPTY=\0LANG=C\0",
-			      .environ_len = 39, .capprm = 0x1ffffffffffull,
+			      .environ_len = 39,
+			      .capprm = 0x1ffffffffffull,
 			      .capeff = (1ull << 21) | (1ull << 16)};
 	fake_proc(root, &p);
-	struct ks_state_opts o = {.proc_root = root, .passwd_file = "/dev/null",
-				  .group_file = "/dev/null"};
+	struct ks_state_opts o = {
+	    .proc_root = root, .passwd_file = "/dev/null", .group_file = "/dev/null"};
 	struct tctx *c = tctx_new(&o);
 	assert_int_equal(ks_state_seed(c->st), 1);
 	struct ks_thread *t = ks_state_thread(c->st, 77);
@@ -166,35 +185,43 @@ static void test_container_fields(void **unused)
 	(void)unused;
 	struct tctx *c = tctx_new(NULL);
 	static const char *const cgroups[][2] = {
-		{"/system.slice/docker-"
-		 "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90.scope",
-		 "a1b2c3d4e5f6"},
-		{"/docker/0011223344556677889900112233445566778899001122334455667788990011",
-		 "001122334455"},
-		{"/kubepods.slice/kubepods-burstable.slice/"
-		 "kubepods-burstable-pod12345678_1234_1234_1234_123456789012.slice/"
-		 "cri-containerd-"
-		 "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210.scope",
-		 "fedcba987654"},
-		{"/machine.slice/libpod-"
-		 "9999999999999999999999999999999999999999999999999999999999999999.scope/container",
-		 "999999999999"},
-		{"/machine.slice/crio-"
-		 "abababababababababababababababababababababababababababababababab.scope",
-		 "abababababab"},
-		{"/user.slice/user-1000.slice/session-2.scope", "host"},
-		{"/", "host"},
-		{"/system.slice/docker-notanid.scope", "host"},
+	    {"/system.slice/docker-"
+	     "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90.scope",
+	     "a1b2c3d4e5f6"},
+	    {"/docker/0011223344556677889900112233445566778899001122334455667788990011",
+	     "001122334455"},
+	    {"/kubepods.slice/kubepods-burstable.slice/"
+	     "kubepods-burstable-pod12345678_1234_1234_1234_123456789012.slice/"
+	     "cri-containerd-"
+	     "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210.scope",
+	     "fedcba987654"},
+	    {"/machine.slice/libpod-"
+	     "9999999999999999999999999999999999999999999999999999999999999999.scope/container",
+	     "999999999999"},
+	    {"/machine.slice/crio-"
+	     "abababababababababababababababababababababababababababababababab.scope",
+	     "abababababab"},
+	    {"/user.slice/user-1000.slice/session-2.scope", "host"},
+	    {"/", "host"},
+	    {"/system.slice/docker-notanid.scope", "host"},
 	};
 	for (size_t i = 0; i < sizeof(cgroups) / sizeof(cgroups[0]); i++) {
-		struct exec_args ea = {.exe = "x", .ptid = 1, .cwd = "/", .comm = "x",
-				       .exepath = "/x", .cgroup = cgroups[i][0]};
+		struct exec_args ea = {.exe = "x",
+				       .ptid = 1,
+				       .cwd = "/",
+				       .comm = "x",
+				       .exepath = "/x",
+				       .cgroup = cgroups[i][0]};
 		rec_exec(c, 100, 100, 0, &ea);
 		before(c);
 		assert_string_equal(field(c, "container.id"), cgroups[i][1]);
 		after(c);
 	}
-	struct exec_args ea = {.exe = "x", .ptid = 1, .cwd = "/", .comm = "x", .exepath = "/x",
+	struct exec_args ea = {.exe = "x",
+			       .ptid = 1,
+			       .cwd = "/",
+			       .comm = "x",
+			       .exepath = "/x",
 			       .cgroup = cgroups[2][0]};
 	rec_exec(c, 100, 100, 0, &ea);
 	before(c);
@@ -227,21 +254,74 @@ static void test_rules_fields_known(void **unused)
 {
 	(void)unused;
 	static const char *const used[] = {
-		"container.id", "container.image.repository", "container.privileged",
-		"container.start_ts", "evt.arg.flags", "fd.cip.name", "fd.connected",
-		"fd.directory", "fd.filename", "fd.ip", "fd.l4proto", "fd.lip.name", "fd.lport",
-		"fd.name", "fd.name_changed", "fd.nameraw", "fd.net", "fd.num", "fd.port",
-		"fd.rip.name", "fd.rnet", "fd.rport", "fd.sip", "fd.sip.name", "fd.snet",
-		"fd.sockfamily", "fd.sport", "fd.type", "fd.typechar", "fd.types[0]", "group.gid",
-		"group.name", "k8s.ns.name", "proc.aexe[2]", "proc.aexepath[2]", "proc.aname",
-		"proc.aname[7]", "proc.args", "proc.cmdline", "proc.cwd", "proc.duration",
-		"proc.env", "proc.env[GLIBC_TUNABLES]", "proc.exe", "proc.exe_ino.ctime",
-		"proc.exe_ino.ctime_duration_proc_start", "proc.exe_ino.mtime", "proc.exepath",
-		"proc.is_exe_from_memfd", "proc.is_exe_upper_layer", "proc.is_vpgid_leader",
-		"proc.name", "proc.pcmdline", "proc.pexe", "proc.pexepath", "proc.pname",
-		"proc.ppid.duration", "proc.sname", "proc.tty", "proc.vpgid.exe",
-		"proc.vpgid.name", "proc.vpid", "thread.cap_effective", "thread.cap_permitted",
-		"user.loginname", "user.loginuid", "user.name", "user.uid",
+	    "container.id",
+	    "container.image.repository",
+	    "container.privileged",
+	    "container.start_ts",
+	    "evt.arg.flags",
+	    "fd.cip.name",
+	    "fd.connected",
+	    "fd.directory",
+	    "fd.filename",
+	    "fd.ip",
+	    "fd.l4proto",
+	    "fd.lip.name",
+	    "fd.lport",
+	    "fd.name",
+	    "fd.name_changed",
+	    "fd.nameraw",
+	    "fd.net",
+	    "fd.num",
+	    "fd.port",
+	    "fd.rip.name",
+	    "fd.rnet",
+	    "fd.rport",
+	    "fd.sip",
+	    "fd.sip.name",
+	    "fd.snet",
+	    "fd.sockfamily",
+	    "fd.sport",
+	    "fd.type",
+	    "fd.typechar",
+	    "fd.types[0]",
+	    "group.gid",
+	    "group.name",
+	    "k8s.ns.name",
+	    "proc.aexe[2]",
+	    "proc.aexepath[2]",
+	    "proc.aname",
+	    "proc.aname[7]",
+	    "proc.args",
+	    "proc.cmdline",
+	    "proc.cwd",
+	    "proc.duration",
+	    "proc.env",
+	    "proc.env[GLIBC_TUNABLES]",
+	    "proc.exe",
+	    "proc.exe_ino.ctime",
+	    "proc.exe_ino.ctime_duration_proc_start",
+	    "proc.exe_ino.mtime",
+	    "proc.exepath",
+	    "proc.is_exe_from_memfd",
+	    "proc.is_exe_upper_layer",
+	    "proc.is_vpgid_leader",
+	    "proc.name",
+	    "proc.pcmdline",
+	    "proc.pexe",
+	    "proc.pexepath",
+	    "proc.pname",
+	    "proc.ppid.duration",
+	    "proc.sname",
+	    "proc.tty",
+	    "proc.vpgid.exe",
+	    "proc.vpgid.name",
+	    "proc.vpid",
+	    "thread.cap_effective",
+	    "thread.cap_permitted",
+	    "user.loginname",
+	    "user.loginuid",
+	    "user.name",
+	    "user.uid",
 	};
 	for (size_t i = 0; i < sizeof(used) / sizeof(used[0]); i++) {
 		struct ks_field_ref ref;
@@ -281,11 +361,9 @@ static void test_rules_fields_known(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ancestry),
-		cmocka_unit_test(test_session_and_groups),
-		cmocka_unit_test(test_env_caps_time),
-		cmocka_unit_test(test_container_fields),
-		cmocka_unit_test(test_rules_fields_known),
+	    cmocka_unit_test(test_ancestry),	       cmocka_unit_test(test_session_and_groups),
+	    cmocka_unit_test(test_env_caps_time),      cmocka_unit_test(test_container_fields),
+	    cmocka_unit_test(test_rules_fields_known),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

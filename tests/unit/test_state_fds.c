@@ -15,8 +15,8 @@
 static struct tctx *with_app(void)
 {
 	struct tctx *c = tctx_new(NULL);
-	struct exec_args ea = {.exe = "app", .ptid = 1, .cwd = "/srv/app", .comm = "app",
-			       .exepath = "/usr/bin/app"};
+	struct exec_args ea = {
+	    .exe = "app", .ptid = 1, .cwd = "/srv/app", .comm = "app", .exepath = "/usr/bin/app"};
 	rec_exec(c, 100, 100, 0, &ea);
 	run(c);
 	return c;
@@ -110,8 +110,8 @@ static void test_cloexec(void **unused)
 	/* a CLONE_FILES child shares the table; its exec must not close the parent's fds */
 	rec_clone(c, KS_E_CLONE, 100, 100, 101, CLONE_FILES, 1, "app", "/usr/bin/app", 0);
 	run(c);
-	struct exec_args ea = {.exe = "sh", .ptid = 100, .cwd = "/", .comm = "sh",
-			       .exepath = "/bin/sh"};
+	struct exec_args ea = {
+	    .exe = "sh", .ptid = 100, .cwd = "/", .comm = "sh", .exepath = "/bin/sh"};
 	rec_exec(c, 101, 101, 0, &ea);
 	run(c);
 	struct ks_thread *child = ks_state_thread(c->st, 101), *app = ks_state_thread(c->st, 100);
@@ -191,8 +191,8 @@ static void test_connect_accept(void **unused)
 	rec_socket(c, 100, 100, 7, AF_INET6, SOCK_DGRAM);
 	run(c);
 	uint8_t t6[37] = {KS_AF_INET6};
-	t6[16] = 1;                 /* ::1 */
-	t6[17 + 15] = 1;            /* ::1 */
+	t6[16] = 1;	 /* ::1 */
+	t6[17 + 15] = 1; /* ::1 */
 	uint16_t p1 = 5000, p2 = 53;
 	memcpy(t6 + 33, &p1, 2);
 	memcpy(t6 + 35, &p2, 2);
@@ -248,11 +248,13 @@ static void test_fd_table_ops(void **unused)
 {
 	(void)unused;
 	/* many fds in one table: growth and removal keep every lookup right */
-	struct ks_state_opts o = {.proc_root = "/nonexistent", .passwd_file = "/dev/null",
-				  .group_file = "/dev/null", .max_fds_per_process = 100000};
+	struct ks_state_opts o = {.proc_root = "/nonexistent",
+				  .passwd_file = "/dev/null",
+				  .group_file = "/dev/null",
+				  .max_fds_per_process = 100000};
 	struct tctx *c = tctx_new(&o);
-	struct exec_args ea = {.exe = "app", .ptid = 1, .cwd = "/", .comm = "app",
-			       .exepath = "/app"};
+	struct exec_args ea = {
+	    .exe = "app", .ptid = 1, .cwd = "/", .comm = "app", .exepath = "/app"};
 	rec_exec(c, 100, 100, 0, &ea);
 	run(c);
 	char name[32];
@@ -292,10 +294,10 @@ static void test_fd_table_ops(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_open_paths),
-		cmocka_unit_test(test_cloexec),
-		cmocka_unit_test(test_connect_accept),
-		cmocka_unit_test(test_fd_table_ops),
+	    cmocka_unit_test(test_open_paths),
+	    cmocka_unit_test(test_cloexec),
+	    cmocka_unit_test(test_connect_accept),
+	    cmocka_unit_test(test_fd_table_ops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,7 +35,8 @@ static inline struct tctx *tctx_new(const struct ks_state_opts *o)
 	struct tctx *c = calloc(1, sizeof(*c));
 	if (!c)
 		abort();
-	struct ks_state_opts def = {.proc_root = "/nonexistent-proc", .passwd_file = "/dev/null",
+	struct ks_state_opts def = {.proc_root = "/nonexistent-proc",
+				    .passwd_file = "/dev/null",
 				    .group_file = "/dev/null"};
 	c->st = ks_state_new(o ? o : &def);
 	if (!c->st)
@@ -131,14 +132,14 @@ static inline void rec_clone(struct tctx *c, enum ks_event_type t, uint32_t tid,
 	ks_rec_u32(&c->rb, uid);
 	ks_rec_u32(&c->rb, 1000);
 	ks_rec_s64(&c->rb, pid); /* pgid */
-	ks_rec_s64(&c->rb, 1);   /* sid */
+	ks_rec_s64(&c->rb, 1);	 /* sid */
 	ks_rec_s64(&c->rb, pid); /* vpid */
 	ks_rec_str(&c->rb, "/user.slice/user-1000.slice/session-1.scope");
 }
 
 struct exec_args {
 	const char *exe, *args; /* args: "a\0b" */
-	size_t args_len;        /* with the final NUL */
+	size_t args_len;	/* with the final NUL */
 	int64_t ptid;
 	const char *cwd, *comm, *exepath, *cgroup;
 	uint32_t uid, loginuid, tty;
@@ -222,8 +223,8 @@ static inline size_t tuple4(uint8_t *t, const uint8_t la[4], uint16_t lp, const 
 	return 13;
 }
 
-static inline void rec_connect(struct tctx *c, uint32_t tid, uint32_t pid, int64_t res,
-			       int64_t fd, const uint8_t *tuple, size_t tlen)
+static inline void rec_connect(struct tctx *c, uint32_t tid, uint32_t pid, int64_t res, int64_t fd,
+			       const uint8_t *tuple, size_t tlen)
 {
 	begin(c, KS_E_CONNECT, tid, pid);
 	ks_rec_s64(&c->rb, res);
@@ -263,7 +264,7 @@ static inline void put_file(const char *path, const char *data, size_t len)
 }
 
 static inline void putf(const char *content, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static inline void putf(const char *content, const char *fmt, ...)
 {
 	char path[4096];
@@ -289,7 +290,7 @@ static inline void mkdirf(const char *fmt, ...)
 }
 
 static inline void linkf(const char *target, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static inline void linkf(const char *target, const char *fmt, ...)
 {
 	char path[4096];

@@ -14,17 +14,37 @@ static void test_seed_fake_proc(void **unused)
 {
 	(void)unused;
 	char *root = make_tmpdir();
-	struct fake_proc init = {.pid = 1, .ppid = 0, .pgid = 1, .sid = 1, .comm = "systemd",
-				 .cmdline = "/sbin/init\0splash\0", .cmdline_len = 18,
-				 .exe = "/usr/lib/systemd/systemd", .cwd = "/", .loginuid = -1};
-	struct fake_proc sh = {.pid = 200, .ppid = 1, .pgid = 200, .sid = 200, .tty = 34816,
-			       .uid = 1000, .gid = 100, .loginuid = 1000, .comm = "bash",
-			       .cmdline = "-bash\0", .cmdline_len = 6, .exe = "/usr/bin/bash",
-			       .cwd = "/home/u", .environ = "HOME=/home/u\0PATH=/bin\0",
-			       .environ_len = 23, .capprm = 0x200000, .capeff = 0x1,
-			       .cgroup = "/system.slice/docker-"
-					 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-					 ".scope"};
+	struct fake_proc init = {.pid = 1,
+				 .ppid = 0,
+				 .pgid = 1,
+				 .sid = 1,
+				 .comm = "systemd",
+				 .cmdline = "/sbin/init\0splash\0",
+				 .cmdline_len = 18,
+				 .exe = "/usr/lib/systemd/systemd",
+				 .cwd = "/",
+				 .loginuid = -1};
+	struct fake_proc sh = {
+	    .pid = 200,
+	    .ppid = 1,
+	    .pgid = 200,
+	    .sid = 200,
+	    .tty = 34816,
+	    .uid = 1000,
+	    .gid = 100,
+	    .loginuid = 1000,
+	    .comm = "bash",
+	    .cmdline = "-bash\0",
+	    .cmdline_len = 6,
+	    .exe = "/usr/bin/bash",
+	    .cwd = "/home/u",
+	    .environ = "HOME=/home/u\0PATH=/bin\0",
+	    .environ_len = 23,
+	    .capprm = 0x200000,
+	    .capeff = 0x1,
+	    .cgroup = "/system.slice/docker-"
+		      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+		      ".scope"};
 	fake_proc(root, &init);
 	fake_proc(root, &sh);
 	fake_thread(root, &sh, 201);
@@ -51,8 +71,8 @@ static void test_seed_fake_proc(void **unused)
 	     "0000000000000000: 00000002 00000000 00010000 0001 01 777 /run/x.sock\n",
 	     "%s/net/unix", root);
 
-	struct ks_state_opts o = {.proc_root = root, .passwd_file = "/dev/null",
-				  .group_file = "/dev/null"};
+	struct ks_state_opts o = {
+	    .proc_root = root, .passwd_file = "/dev/null", .group_file = "/dev/null"};
 	struct tctx *c = tctx_new(&o);
 	assert_int_equal(ks_state_seed(c->st), 3);
 	assert_int_equal(ks_state_nthreads(c->st), 3);
@@ -123,9 +143,16 @@ static void test_seed_fake_proc(void **unused)
 	assert_false(ks_state_next_new_container(c->st, id));
 
 	/* exec drops the close-on-exec fds (4, 5), keeps the others */
-	struct exec_args ea = {.exe = "ls", .args = "-l\0", .args_len = 3, .ptid = 1,
-			       .cwd = "/home/u", .comm = "ls", .exepath = "/usr/bin/ls",
-			       .uid = 1000, .loginuid = 1000, .tty = 34816};
+	struct exec_args ea = {.exe = "ls",
+			       .args = "-l\0",
+			       .args_len = 3,
+			       .ptid = 1,
+			       .cwd = "/home/u",
+			       .comm = "ls",
+			       .exepath = "/usr/bin/ls",
+			       .uid = 1000,
+			       .loginuid = 1000,
+			       .tty = 34816};
 	rec_exec(c, 200, 200, 0, &ea);
 	run(c);
 	t = ks_state_thread(c->st, 200);
@@ -176,8 +203,12 @@ static void test_seed_real_proc(void **unused)
 static struct tctx *with_bash(void)
 {
 	struct tctx *c = tctx_new(NULL);
-	struct exec_args ea = {.exe = "bash", .ptid = 1, .cwd = "/root", .comm = "bash",
-			       .exepath = "/usr/bin/bash", .loginuid = 0};
+	struct exec_args ea = {.exe = "bash",
+			       .ptid = 1,
+			       .cwd = "/root",
+			       .comm = "bash",
+			       .exepath = "/usr/bin/bash",
+			       .loginuid = 0};
 	rec_exec(c, 100, 100, 0, &ea);
 	run(c);
 	rec_openat(c, 100, 100, 5, AT_FDCWD, "/etc/hosts", O_RDONLY);
@@ -224,15 +255,15 @@ static void test_clone_parent_first(void **unused)
 	assert_int_equal(child->ptid, 100);
 	assert_string_equal(child->comm, "bash");
 	assert_ptr_equal(child->fds, ks_state_thread(c->st, 100)->fds); /* CLONE_FILES */
-	rec_clone(c, KS_E_CLONE, 102, 102, 0, CLONE_FILES | SIGCHLD, 100, "bash",
-		  "/usr/bin/bash", 0);
+	rec_clone(c, KS_E_CLONE, 102, 102, 0, CLONE_FILES | SIGCHLD, 100, "bash", "/usr/bin/bash",
+		  0);
 	run(c);
 	assert_ptr_equal(ks_state_thread(c->st, 102), child);
 	assert_int_equal(ks_state_nthreads(c->st), 2);
 
 	/* a thread: same process, shared fds, parent is the process's parent */
-	rec_clone(c, KS_E_CLONE3, 100, 100, 103, CLONE_THREAD | CLONE_VM | CLONE_FILES, 1,
-		  "bash", "/usr/bin/bash", 0);
+	rec_clone(c, KS_E_CLONE3, 100, 100, 103, CLONE_THREAD | CLONE_VM | CLONE_FILES, 1, "bash",
+		  "/usr/bin/bash", 0);
 	run(c);
 	struct ks_thread *th = ks_state_thread(c->st, 103);
 	assert_non_null(th);
@@ -253,12 +284,20 @@ static void test_exec_replaces_image(void **unused)
 	struct tctx *c = with_bash();
 	rec_clone(c, KS_E_FORK, 104, 104, 0, 0, 100, "bash", "/usr/bin/bash", 0);
 	run(c);
-	struct exec_args ea = {.exe = "curl", .args = "-s\0http://x\0", .args_len = 12,
-			       .ptid = 100, .cwd = "/tmp", .comm = "curl",
-			       .exepath = "/usr/bin/curl", .uid = 33, .loginuid = 1000,
-			       .tty = 5, .caps = 0x200001,
-			       .cgroup = "/kubepods/besteffort/pod0c5ee5a4-3b8b-4b0d-9d0e-1f2e3d4c5b6a/"
-					 "abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd"};
+	struct exec_args ea = {
+	    .exe = "curl",
+	    .args = "-s\0http://x\0",
+	    .args_len = 12,
+	    .ptid = 100,
+	    .cwd = "/tmp",
+	    .comm = "curl",
+	    .exepath = "/usr/bin/curl",
+	    .uid = 33,
+	    .loginuid = 1000,
+	    .tty = 5,
+	    .caps = 0x200001,
+	    .cgroup = "/kubepods/besteffort/pod0c5ee5a4-3b8b-4b0d-9d0e-1f2e3d4c5b6a/"
+		      "abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd"};
 	rec_exec(c, 104, 104, 0, &ea);
 	before(c);
 	assert_string_equal(field(c, "proc.name"), "curl");
@@ -279,8 +318,8 @@ static void test_exec_replaces_image(void **unused)
 	assert_string_equal(id, "abcdefabcdef");
 
 	/* a failed exec changes nothing */
-	struct exec_args bad = {.exe = "nope", .ptid = 100, .cwd = "/", .comm = "nope",
-				.exepath = "/nope"};
+	struct exec_args bad = {
+	    .exe = "nope", .ptid = 100, .cwd = "/", .comm = "nope", .exepath = "/nope"};
 	rec_exec(c, 104, 104, -ENOENT, &bad);
 	before(c);
 	assert_string_equal(field(c, "proc.name"), "curl");
@@ -297,8 +336,8 @@ static void test_exit_reparents(void **unused)
 	run(c);
 	rec_clone(c, KS_E_CLONE, 110, 110, 111, SIGCHLD, 100, "bash", "/usr/bin/bash", 0);
 	run(c);
-	struct exec_args ea = {.exe = "sleep", .ptid = 110, .cwd = "/", .comm = "sleep",
-			       .exepath = "/usr/bin/sleep"};
+	struct exec_args ea = {
+	    .exe = "sleep", .ptid = 110, .cwd = "/", .comm = "sleep", .exepath = "/usr/bin/sleep"};
 	rec_exec(c, 111, 111, 0, &ea);
 	run(c);
 	rec_openat(c, 111, 111, 3, AT_FDCWD, "/x", O_RDONLY);
@@ -351,8 +390,8 @@ static void test_exec_from_thread(void **unused)
 	rec_procexit(c, 100, 100, 1);
 	run(c);
 	assert_true(ks_state_thread(c->st, 100)->exited);
-	struct exec_args ea = {.exe = "ls", .ptid = 1, .cwd = "/", .comm = "ls",
-			       .exepath = "/usr/bin/ls"};
+	struct exec_args ea = {
+	    .exe = "ls", .ptid = 1, .cwd = "/", .comm = "ls", .exepath = "/usr/bin/ls"};
 	rec_exec(c, 100, 100, 0, &ea);
 	before(c);
 	assert_string_equal(field(c, "proc.name"), "ls");
@@ -363,6 +402,11 @@ static void test_exec_from_thread(void **unused)
 	assert_null(ks_state_thread(c->st, 150));
 	assert_null(ks_state_thread(c->st, 151));
 	assert_int_equal(ks_state_nthreads(c->st), n - 2);
+	/* the old leader's exit delivered late (from another CPU) is not the new image's */
+	rec_procexit(c, 100, 100, 1);
+	c->rb.hdr.ts -= 5000;
+	run(c);
+	assert_non_null(ks_state_thread(c->st, 100));
 	/* its later exit removes it for good */
 	rec_procexit(c, 100, 100, 1);
 	run(c);
@@ -376,8 +420,8 @@ static void test_pid_reuse(void **unused)
 	struct tctx *c = with_bash();
 	rec_clone(c, KS_E_CLONE, 100, 100, 130, SIGCHLD, 1, "bash", "/usr/bin/bash", 0);
 	run(c);
-	struct exec_args ea = {.exe = "old", .ptid = 100, .cwd = "/", .comm = "old",
-			       .exepath = "/old"};
+	struct exec_args ea = {
+	    .exe = "old", .ptid = 100, .cwd = "/", .comm = "old", .exepath = "/old"};
 	rec_exec(c, 130, 130, 0, &ea);
 	run(c);
 	/* 130's exit was lost; much later a new clone reuses the tid */
@@ -400,12 +444,14 @@ static void test_pid_reuse(void **unused)
 static void test_table_bound(void **unused)
 {
 	(void)unused;
-	struct ks_state_opts o = {.proc_root = "/nonexistent", .passwd_file = "/dev/null",
-				  .group_file = "/dev/null", .thread_table_size = 64,
+	struct ks_state_opts o = {.proc_root = "/nonexistent",
+				  .passwd_file = "/dev/null",
+				  .group_file = "/dev/null",
+				  .thread_table_size = 64,
 				  .max_fds_per_process = 8};
 	struct tctx *c = tctx_new(&o);
-	struct exec_args ea = {.exe = "srv", .ptid = 1, .cwd = "/", .comm = "srv",
-			       .exepath = "/srv"};
+	struct exec_args ea = {
+	    .exe = "srv", .ptid = 1, .cwd = "/", .comm = "srv", .exepath = "/srv"};
 	rec_exec(c, 100, 100, 0, &ea);
 	run(c);
 	for (uint32_t i = 0; i < 1000; i++) {
@@ -449,8 +495,8 @@ static void test_unknown_thread_lazy(void **unused)
 {
 	(void)unused;
 	/* a thread unknown to the table: read from /proc (here, our own) */
-	struct ks_state_opts o = {.proc_root = "/proc", .passwd_file = "/dev/null",
-				  .group_file = "/dev/null"};
+	struct ks_state_opts o = {
+	    .proc_root = "/proc", .passwd_file = "/dev/null", .group_file = "/dev/null"};
 	struct tctx *c = tctx_new(&o);
 	rec_openat(c, (uint32_t)getpid(), (uint32_t)getpid(), 77, AT_FDCWD, "rel", O_RDONLY);
 	before(c);
@@ -476,12 +522,11 @@ static void test_unknown_thread_lazy(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_seed_fake_proc),	   cmocka_unit_test(test_seed_real_proc),
-		cmocka_unit_test(test_clone_child_first),  cmocka_unit_test(test_clone_parent_first),
-		cmocka_unit_test(test_exec_replaces_image), cmocka_unit_test(test_exit_reparents),
-		cmocka_unit_test(test_exec_from_thread),
-		cmocka_unit_test(test_pid_reuse),	   cmocka_unit_test(test_table_bound),
-		cmocka_unit_test(test_unknown_thread_lazy),
+	    cmocka_unit_test(test_seed_fake_proc),	cmocka_unit_test(test_seed_real_proc),
+	    cmocka_unit_test(test_clone_child_first),	cmocka_unit_test(test_clone_parent_first),
+	    cmocka_unit_test(test_exec_replaces_image), cmocka_unit_test(test_exit_reparents),
+	    cmocka_unit_test(test_exec_from_thread),	cmocka_unit_test(test_pid_reuse),
+	    cmocka_unit_test(test_table_bound),		cmocka_unit_test(test_unknown_thread_lazy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,8 +26,7 @@ static void test_users_lookup(void **unused)
 	     "alias:x:1000:1000::/home/alias:/bin/sh\n",
 	     "%s", pw);
 	putf("root:x:0:\nstaff:x:50:alice,bob\nnogroup:x:65534:\n", "%s", gr);
-	struct ks_state_opts o = {.proc_root = "/nonexistent", .passwd_file = pw,
-				  .group_file = gr};
+	struct ks_state_opts o = {.proc_root = "/nonexistent", .passwd_file = pw, .group_file = gr};
 	struct tctx *c = tctx_new(&o);
 	assert_string_equal(ks_state_user_name(c->st, 0), "root");
 	assert_string_equal(ks_state_user_name(c->st, 65534), "nobody");
@@ -39,8 +38,13 @@ static void test_users_lookup(void **unused)
 	assert_null(ks_state_group_name(c->st, 51));
 
 	/* the fields, on an event of a process running as alice with loginuid unset */
-	struct exec_args ea = {.exe = "id", .ptid = 1, .cwd = "/", .comm = "id",
-			       .exepath = "/usr/bin/id", .uid = 1000, .loginuid = UINT32_MAX};
+	struct exec_args ea = {.exe = "id",
+			       .ptid = 1,
+			       .cwd = "/",
+			       .comm = "id",
+			       .exepath = "/usr/bin/id",
+			       .uid = 1000,
+			       .loginuid = UINT32_MAX};
 	rec_exec(c, 100, 100, 0, &ea);
 	before(c);
 	assert_string_equal(field(c, "user.uid"), "1000");
@@ -55,8 +59,7 @@ static void test_users_lookup(void **unused)
 
 	/* a changed passwd file is picked up (checked at most once a second) */
 	struct timespec nap = {1, 100000000};
-	putf("root:x:0:0:root:/root:/bin/bash\ncarol:x:1000:1000::/home/carol:/bin/sh\n", "%s",
-	     pw);
+	putf("root:x:0:0:root:/root:/bin/bash\ncarol:x:1000:1000::/home/carol:/bin/sh\n", "%s", pw);
 	nanosleep(&nap, NULL);
 	rec_openat(c, 100, 100, 3, AT_FDCWD, "/x", O_RDONLY);
 	before(c);
@@ -85,7 +88,7 @@ static void test_users_lookup(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_users_lookup),
+	    cmocka_unit_test(test_users_lookup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

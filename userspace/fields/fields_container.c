@@ -8,8 +8,8 @@
 #include "fields.h"
 #include "state/state.h"
 
-#define EXTRACT(fn) \
-	static int fn(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, \
+#define EXTRACT(fn)                                                                                \
+	static int fn(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,       \
 		      size_t m)
 
 static struct ks_thread *self(struct ks_event *ev)
@@ -76,8 +76,8 @@ EXTRACT(f_pod_uid)
 	return t && uid && ks_state_k8s_pod_uid(t, uid) ? ks_value_str(o, uid) : 0;
 }
 
-#define NA KS_FF_NA_ALWAYS
-#define RT " (needs a container runtime connection, not available yet)"
+#define NA  KS_FF_NA_ALWAYS
+#define RT  " (needs a container runtime connection, not available yet)"
 #define K8S " (needs Kubernetes metadata, not available yet)"
 
 /* clang-format off */

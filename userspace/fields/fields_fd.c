@@ -6,8 +6,8 @@
 #include "fields.h"
 #include "state/state.h"
 
-#define EXTRACT(fn) \
-	static int fn(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, \
+#define EXTRACT(fn)                                                                                \
+	static int fn(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,       \
 		      size_t m)
 
 static struct ks_fd *fd_of(struct ks_event *ev)
@@ -31,22 +31,31 @@ static const struct {
 	const char *name;
 	const char *chr;
 } types[] = {
-	[KS_FD_UNKNOWN] = {"unknown", "o"},    [KS_FD_FILE] = {"file", "f"},
-	[KS_FD_DIRECTORY] = {"directory", "d"}, [KS_FD_IPV4_SOCK] = {"ipv4", "4"},
-	[KS_FD_IPV6_SOCK] = {"ipv6", "6"},      [KS_FD_UNIX_SOCK] = {"unix", "u"},
-	[KS_FD_PIPE] = {"pipe", "p"},           [KS_FD_EVENT] = {"event", "e"},
-	[KS_FD_SIGNALFD] = {"signalfd", "s"},   [KS_FD_EVENTPOLL] = {"eventpoll", "l"},
-	[KS_FD_INOTIFY] = {"inotify", "i"},     [KS_FD_TIMERFD] = {"timerfd", "t"},
-	[KS_FD_NETLINK] = {"netlink", "n"},     [KS_FD_MEMFD] = {"memfd", "m"},
-	[KS_FD_BPF] = {"bpf", "b"},             [KS_FD_USERFAULTFD] = {"userfaultfd", "u"},
-	[KS_FD_IOURING] = {"io_uring", "r"},    [KS_FD_OTHER_SOCK] = {"unknown", "o"},
+    [KS_FD_UNKNOWN] = {"unknown", "o"},
+    [KS_FD_FILE] = {"file", "f"},
+    [KS_FD_DIRECTORY] = {"directory", "d"},
+    [KS_FD_IPV4_SOCK] = {"ipv4", "4"},
+    [KS_FD_IPV6_SOCK] = {"ipv6", "6"},
+    [KS_FD_UNIX_SOCK] = {"unix", "u"},
+    [KS_FD_PIPE] = {"pipe", "p"},
+    [KS_FD_EVENT] = {"event", "e"},
+    [KS_FD_SIGNALFD] = {"signalfd", "s"},
+    [KS_FD_EVENTPOLL] = {"eventpoll", "l"},
+    [KS_FD_INOTIFY] = {"inotify", "i"},
+    [KS_FD_TIMERFD] = {"timerfd", "t"},
+    [KS_FD_NETLINK] = {"netlink", "n"},
+    [KS_FD_MEMFD] = {"memfd", "m"},
+    [KS_FD_BPF] = {"bpf", "b"},
+    [KS_FD_USERFAULTFD] = {"userfaultfd", "u"},
+    [KS_FD_IOURING] = {"io_uring", "r"},
+    [KS_FD_OTHER_SOCK] = {"unknown", "o"},
 };
 
 static const char *type_name(const struct ks_fd *fd)
 {
 	return (unsigned)fd->type < sizeof(types) / sizeof(types[0]) && types[fd->type].name
-		       ? types[fd->type].name
-		       : "unknown";
+		   ? types[fd->type].name
+		   : "unknown";
 }
 
 EXTRACT(f_num)
@@ -201,16 +210,16 @@ static int port(struct ks_event *ev, struct ks_value *o, size_t m, enum end e)
 	return ks_value_u64(o, KS_FT_PORT, client_end(fd, e) ? fd->cport : fd->sport);
 }
 
-#define ADDR_FIELDS(sfx, e)                          \
-	EXTRACT(f_ip_##sfx)                          \
-	{                                            \
-		(void)r;                             \
-		return addr(ev, o, m, e);            \
-	}                                            \
-	EXTRACT(f_port_##sfx)                        \
-	{                                            \
-		(void)r;                             \
-		return port(ev, o, m, e);            \
+#define ADDR_FIELDS(sfx, e)                                                                        \
+	EXTRACT(f_ip_##sfx)                                                                        \
+	{                                                                                          \
+		(void)r;                                                                           \
+		return addr(ev, o, m, e);                                                          \
+	}                                                                                          \
+	EXTRACT(f_port_##sfx)                                                                      \
+	{                                                                                          \
+		(void)r;                                                                           \
+		return port(ev, o, m, e);                                                          \
 	}
 
 ADDR_FIELDS(any, E_BOTH)
@@ -300,7 +309,7 @@ EXTRACT(f_types)
 }
 
 #define NA KS_FF_NA_ALWAYS
-#define L KS_FF_LIST
+#define L  KS_FF_LIST
 
 /* clang-format off */
 static const struct ks_field_def defs[] = {

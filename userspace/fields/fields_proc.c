@@ -8,8 +8,8 @@
 
 #define MAX_ANCESTORS 256 /* bound on parent walks, also against cycles from pid reuse */
 
-#define EXTRACT(fn) \
-	static int fn(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, \
+#define EXTRACT(fn)                                                                                \
+	static int fn(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,       \
 		      size_t m)
 
 static struct ks_thread *self(struct ks_event *ev)
@@ -328,7 +328,7 @@ EXTRACT(f_cwd)
 
 static bool is_shell(const char *comm)
 {
-	static const char *const shells[] = {"sh",  "bash", "csh", "tcsh", "zsh",
+	static const char *const shells[] = {"sh",  "bash", "csh",  "tcsh", "zsh",
 					     "ksh", "fish", "dash", "ash"};
 	for (size_t i = 0; i < sizeof(shells) / sizeof(shells[0]); i++)
 		if (strcmp(comm, shells[i]) == 0)
@@ -435,17 +435,47 @@ EXTRACT(f_ismain)
 
 /* Capability names by bit, as capability(7) and Falco print them. */
 static const char *const cap_names[] = {
-	"CAP_CHOWN",		  "CAP_DAC_OVERRIDE",	"CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-	"CAP_FSETID",		  "CAP_KILL",		"CAP_SETGID",	       "CAP_SETUID",
-	"CAP_SETPCAP",		  "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-	"CAP_NET_ADMIN",	  "CAP_NET_RAW",	"CAP_IPC_LOCK",	       "CAP_IPC_OWNER",
-	"CAP_SYS_MODULE",	  "CAP_SYS_RAWIO",	"CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-	"CAP_SYS_PACCT",	  "CAP_SYS_ADMIN",	"CAP_SYS_BOOT",	       "CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE",	  "CAP_SYS_TIME",	"CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-	"CAP_LEASE",		  "CAP_AUDIT_WRITE",	"CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-	"CAP_MAC_OVERRIDE",	  "CAP_MAC_ADMIN",	"CAP_SYSLOG",	       "CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND",	  "CAP_AUDIT_READ",	"CAP_PERFMON",	       "CAP_BPF",
-	"CAP_CHECKPOINT_RESTORE",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
 };
 
 static int caps(struct ks_event *ev, uint64_t set, struct ks_value *o)
@@ -460,8 +490,8 @@ static int caps(struct ks_event *ev, uint64_t set, struct ks_value *o)
 		if (!(set & (1ull << i)))
 			continue;
 		int w = i < sizeof(cap_names) / sizeof(cap_names[0])
-				? snprintf(b + n, cap - n, "%s%s", n ? " " : "", cap_names[i])
-				: snprintf(b + n, cap - n, "%sCAP_%u", n ? " " : "", i);
+			    ? snprintf(b + n, cap - n, "%s%s", n ? " " : "", cap_names[i])
+			    : snprintf(b + n, cap - n, "%sCAP_%u", n ? " " : "", i);
 		if (w < 0 || (size_t)w >= cap - n)
 			break;
 		n += (size_t)w;
@@ -491,7 +521,7 @@ EXTRACT(f_cap_inheritable)
 }
 
 #define IDX (KS_FF_IDX_ALLOWED | KS_FF_LIST)
-#define NA KS_FF_NA_ALWAYS
+#define NA  KS_FF_NA_ALWAYS
 
 /* clang-format off */
 static const struct ks_field_def defs[] = {

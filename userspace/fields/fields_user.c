@@ -2,8 +2,8 @@
 #include "fields.h"
 #include "state/state.h"
 
-#define EXTRACT(fn) \
-	static int fn(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, \
+#define EXTRACT(fn)                                                                                \
+	static int fn(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,       \
 		      size_t m)
 
 static struct ks_thread *self(struct ks_event *ev)

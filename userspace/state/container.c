@@ -27,8 +27,8 @@ static bool component_id(const char *c, size_t n, char full[65], const char **ru
 	static const struct {
 		const char *prefix, *runtime;
 	} kinds[] = {
-		{"docker-", "docker"}, {"cri-containerd-", "containerd"}, {"crio-", "cri-o"},
-		{"libpod-", "podman"}, {"containerd-", "containerd"},   {"", NULL},
+	    {"docker-", "docker"}, {"cri-containerd-", "containerd"}, {"crio-", "cri-o"},
+	    {"libpod-", "podman"}, {"containerd-", "containerd"},     {"", NULL},
 	};
 	if (n > 6 && memcmp(c + n - 6, ".scope", 6) == 0)
 		n -= 6;
@@ -56,7 +56,8 @@ static bool find_id(const char *cgroup, char full[65], const char **runtime)
 			start--;
 		if (component_id(start, (size_t)(end - start), full, runtime)) {
 			/* a bare id under /docker/ is docker's cgroupfs layout */
-			if (!*runtime && start - cgroup >= 8 && memcmp(start - 8, "/docker/", 8) == 0)
+			if (!*runtime && start - cgroup >= 8 &&
+			    memcmp(start - 8, "/docker/", 8) == 0)
 				*runtime = "docker";
 			return true;
 		}
@@ -127,7 +128,8 @@ void ks_container_seen(struct ks_state *st, const char id[16])
 		if (strcmp(slot, id) == 0)
 			return;
 		if (!slot[0]) {
-			/* bounded: once most slots are taken, start over (ids get announced again) */
+			/* bounded: once most slots are taken, start over (ids get announced again)
+			 */
 			if (st->nknown_ctrs >= KS_KNOWN_CTRS * 3 / 4) {
 				memset(st->known_ctrs, 0, KS_KNOWN_CTRS * sizeof(*st->known_ctrs));
 				st->nknown_ctrs = 0;

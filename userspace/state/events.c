@@ -159,6 +159,7 @@ static void on_exec(struct ks_state *st, struct ks_event *ev)
 		t->exited = false;
 		ks_thr_touch(st, th, ev->ts);
 	}
+	th->exec_ts = ev->ts;
 	set_cwd(t, ks_event_str_by_name(ev, "cwd"));
 	apply_common(st, th, ev);
 	const char *s;
@@ -230,7 +231,8 @@ static void on_clone(struct ks_state *st, struct ks_event *ev)
 	if (res == 0) {
 		/* the child's side: the record describes the child itself */
 		struct ks_thr *c = ks_thr_find(st, ev->tid);
-		if (c && c->from_clone_parent && c->t.pid == ev->pid && near(c->t.clone_ts, ev->ts)) {
+		if (c && c->from_clone_parent && c->t.pid == ev->pid &&
+		    near(c->t.clone_ts, ev->ts)) {
 			c->from_clone_parent = false; /* the parent's side came first */
 		} else {
 			int64_t ptid = p_s64(ev, "ptid", -1);
@@ -370,13 +372,13 @@ static void on_socket(struct ks_state *st, struct ks_event *ev, struct ks_thr *t
 			break;
 		case SOCK_DGRAM:
 			fd->l4proto = proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6
-					      ? (uint8_t)proto
-					      : IPPROTO_UDP;
+					  ? (uint8_t)proto
+					  : IPPROTO_UDP;
 			break;
 		case SOCK_RAW:
 			fd->l4proto = proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6
-					      ? (uint8_t)proto
-					      : IPPROTO_RAW;
+					  ? (uint8_t)proto
+					  : IPPROTO_RAW;
 			break;
 		}
 	}
@@ -441,7 +443,9 @@ static void on_accept(struct ks_state *st, struct ks_event *ev, struct ks_thr *t
 		fd->name = strdup("");
 	}
 	/* only stream sockets accept: TCP unless it is a unix socket */
-	fd->l4proto = l4 ? l4 : (fd->type == KS_FD_IPV4_SOCK || fd->type == KS_FD_IPV6_SOCK ? IPPROTO_TCP : 0);
+	fd->l4proto =
+	    l4 ? l4
+	       : (fd->type == KS_FD_IPV4_SOCK || fd->type == KS_FD_IPV6_SOCK ? IPPROTO_TCP : 0);
 	fd->is_server = true;
 	fd->connected = true;
 	if (ev->type == KS_E_ACCEPT4 && ((uint32_t)p_s64(ev, "flags", 0) & SOCK_CLOEXEC))
@@ -510,6 +514,9 @@ static void on_procexit(struct ks_state *st, struct ks_event *ev)
 {
 	struct ks_thr *th = ks_thr_find(st, ev->tid);
 	if (!th)
+		return;
+	/* the old leader's exit, delivered after the exec that replaced it (another CPU) */
+	if (th->exec_ts && ev->ts < th->exec_ts)
 		return;
 	int64_t reaper = p_s64(ev, "reaper", 0);
 	if (reaper <= 0)

@@ -24,34 +24,34 @@ static const struct {
 	const char *name;
 	enum ks_ext_kind kind;
 } ext_names[] = {
-	{"dup", KS_EXT_DUP},
-	{"dup2", KS_EXT_DUP},
-	{"dup3", KS_EXT_DUP},
-	{"fcntl", KS_EXT_FCNTL},
-	{"pipe", KS_EXT_PIPE},
-	{"pipe2", KS_EXT_PIPE},
-	{"socketpair", KS_EXT_SOCKETPAIR},
-	{"setuid", KS_EXT_SETUID},
-	{"setreuid", KS_EXT_SETUID},
-	{"setresuid", KS_EXT_SETUID},
-	{"setgid", KS_EXT_SETGID},
-	{"setregid", KS_EXT_SETGID},
-	{"setresgid", KS_EXT_SETGID},
-	{"chdir", KS_EXT_CHDIR},
-	{"fchdir", KS_EXT_FCHDIR},
-	{"memfd_create", KS_EXT_MEMFD},
-	{"eventfd", KS_EXT_EVENTFD},
-	{"eventfd2", KS_EXT_EVENTFD},
-	{"signalfd", KS_EXT_SIGNALFD},
-	{"signalfd4", KS_EXT_SIGNALFD},
-	{"timerfd_create", KS_EXT_TIMERFD},
-	{"inotify_init", KS_EXT_INOTIFY},
-	{"inotify_init1", KS_EXT_INOTIFY},
-	{"epoll_create", KS_EXT_EPOLL},
-	{"epoll_create1", KS_EXT_EPOLL},
-	{"userfaultfd", KS_EXT_USERFAULTFD},
-	{"io_uring_setup", KS_EXT_IOURING},
-	{"listen", KS_EXT_LISTEN},
+    {"dup", KS_EXT_DUP},
+    {"dup2", KS_EXT_DUP},
+    {"dup3", KS_EXT_DUP},
+    {"fcntl", KS_EXT_FCNTL},
+    {"pipe", KS_EXT_PIPE},
+    {"pipe2", KS_EXT_PIPE},
+    {"socketpair", KS_EXT_SOCKETPAIR},
+    {"setuid", KS_EXT_SETUID},
+    {"setreuid", KS_EXT_SETUID},
+    {"setresuid", KS_EXT_SETUID},
+    {"setgid", KS_EXT_SETGID},
+    {"setregid", KS_EXT_SETGID},
+    {"setresgid", KS_EXT_SETGID},
+    {"chdir", KS_EXT_CHDIR},
+    {"fchdir", KS_EXT_FCHDIR},
+    {"memfd_create", KS_EXT_MEMFD},
+    {"eventfd", KS_EXT_EVENTFD},
+    {"eventfd2", KS_EXT_EVENTFD},
+    {"signalfd", KS_EXT_SIGNALFD},
+    {"signalfd4", KS_EXT_SIGNALFD},
+    {"timerfd_create", KS_EXT_TIMERFD},
+    {"inotify_init", KS_EXT_INOTIFY},
+    {"inotify_init1", KS_EXT_INOTIFY},
+    {"epoll_create", KS_EXT_EPOLL},
+    {"epoll_create1", KS_EXT_EPOLL},
+    {"userfaultfd", KS_EXT_USERFAULTFD},
+    {"io_uring_setup", KS_EXT_IOURING},
+    {"listen", KS_EXT_LISTEN},
 };
 
 void ks_ext_bind(struct ks_state *st)
@@ -63,7 +63,8 @@ void ks_ext_bind(struct ks_state *st)
 	}
 	for (unsigned t = 1; t < KS_E_MAX; t++) {
 		int i = ks_event_param_index((enum ks_event_type)t, "fd");
-		st->fd_param[t] = i >= 0 && ks_events[t].params[i].type == KS_PT_FD ? (int8_t)i : -1;
+		st->fd_param[t] =
+		    i >= 0 && ks_events[t].params[i].type == KS_PT_FD ? (int8_t)i : -1;
 	}
 }
 
@@ -240,10 +241,13 @@ void ks_ext_before(struct ks_state *st, struct ks_event *ev, struct ks_thr *th)
 	case KS_EXT_IOURING:
 		if (res >= 0) {
 			static const enum ks_fd_type types[] = {
-				[KS_EXT_EVENTFD] = KS_FD_EVENT,	    [KS_EXT_SIGNALFD] = KS_FD_SIGNALFD,
-				[KS_EXT_TIMERFD] = KS_FD_TIMERFD,   [KS_EXT_INOTIFY] = KS_FD_INOTIFY,
-				[KS_EXT_EPOLL] = KS_FD_EVENTPOLL,   [KS_EXT_USERFAULTFD] = KS_FD_USERFAULTFD,
-				[KS_EXT_IOURING] = KS_FD_IOURING,
+			    [KS_EXT_EVENTFD] = KS_FD_EVENT,
+			    [KS_EXT_SIGNALFD] = KS_FD_SIGNALFD,
+			    [KS_EXT_TIMERFD] = KS_FD_TIMERFD,
+			    [KS_EXT_INOTIFY] = KS_FD_INOTIFY,
+			    [KS_EXT_EPOLL] = KS_FD_EVENTPOLL,
+			    [KS_EXT_USERFAULTFD] = KS_FD_USERFAULTFD,
+			    [KS_EXT_IOURING] = KS_FD_IOURING,
 			};
 			ev->fd = add_fd(st, th, res, types[k], "");
 			ev->fdnum = res;

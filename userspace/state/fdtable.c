@@ -214,7 +214,8 @@ void ks_fdt_drop_cloexec(struct ks_fdtable *ft)
 	for (size_t i = 0; i < ft->nslots;) {
 		struct ks_fd *fd = ft->slots[i];
 		if (fd && (fd->open_flags & O_CLOEXEC))
-			ks_fdt_remove(ft, fd->num); /* slot i may now hold a shifted entry: recheck */
+			ks_fdt_remove(ft,
+				      fd->num); /* slot i may now hold a shifted entry: recheck */
 		else
 			i++;
 	}

@@ -247,14 +247,14 @@ static enum ks_fd_type fd_type_of(const char *target, const char *linkpath)
 		const char *name;
 		enum ks_fd_type type;
 	} anon[] = {
-		{"anon_inode:[eventfd]", KS_FD_EVENT},
-		{"anon_inode:[eventpoll]", KS_FD_EVENTPOLL},
-		{"anon_inode:inotify", KS_FD_INOTIFY},
-		{"anon_inode:[timerfd]", KS_FD_TIMERFD},
-		{"anon_inode:[signalfd]", KS_FD_SIGNALFD},
-		{"anon_inode:bpf", KS_FD_BPF},
-		{"anon_inode:[userfaultfd]", KS_FD_USERFAULTFD},
-		{"anon_inode:[io_uring]", KS_FD_IOURING},
+	    {"anon_inode:[eventfd]", KS_FD_EVENT},
+	    {"anon_inode:[eventpoll]", KS_FD_EVENTPOLL},
+	    {"anon_inode:inotify", KS_FD_INOTIFY},
+	    {"anon_inode:[timerfd]", KS_FD_TIMERFD},
+	    {"anon_inode:[signalfd]", KS_FD_SIGNALFD},
+	    {"anon_inode:bpf", KS_FD_BPF},
+	    {"anon_inode:[userfaultfd]", KS_FD_USERFAULTFD},
+	    {"anon_inode:[io_uring]", KS_FD_IOURING},
 	};
 	for (size_t i = 0; i < sizeof(anon) / sizeof(anon[0]); i++)
 		if (strncmp(target, anon[i].name, strlen(anon[i].name)) == 0)

@@ -116,10 +116,10 @@ void ks_state_required_syscalls(uint8_t filter[KS_FILTER_BYTES]);
 
 /* What the tracker had to give up on, for metrics. */
 struct ks_state_counters {
-	uint64_t thread_evictions;  /* live threads dropped because the table was full */
-	uint64_t threads_from_proc; /* unknown threads read from /proc on the event path */
-	uint64_t fd_table_full;     /* fds not stored: max_fds_per_process reached */
-	uint64_t alloc_failures;    /* entries not stored: out of memory */
+	uint64_t thread_evictions;      /* live threads dropped because the table was full */
+	uint64_t threads_from_proc;     /* unknown threads read from /proc on the event path */
+	uint64_t fd_table_full;         /* fds not stored: max_fds_per_process reached */
+	uint64_t alloc_failures;        /* entries not stored: out of memory */
 	uint64_t container_queue_drops; /* first-seen containers not announced: queue full */
 };
 void ks_state_get_counters(const struct ks_state *st, struct ks_state_counters *out);

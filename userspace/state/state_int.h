@@ -49,7 +49,7 @@ static inline void ks_list_add_head(struct ks_list *head, struct ks_list *n)
 	head->next = n;
 }
 
-#define ks_container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+#define ks_container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
 
 /*
  * A thread table entry. The public part comes first so a struct ks_thread * handed out
@@ -59,16 +59,17 @@ static inline void ks_list_add_head(struct ks_list *head, struct ks_list *n)
  */
 struct ks_thr {
 	struct ks_thread t;
-	struct ks_thr *hnext;      /* hash chain */
-	struct ks_list lru;        /* st->lru: exited and least recently used first */
-	struct ks_list members;    /* leaders: the other threads of the process */
+	struct ks_thr *hnext;	/* hash chain */
+	struct ks_list lru;	/* st->lru: exited and least recently used first */
+	struct ks_list members; /* leaders: the other threads of the process */
 	struct ks_list member_node;
-	struct ks_list children;   /* leaders: threads whose ptid is this pid */
+	struct ks_list children; /* leaders: threads whose ptid is this pid */
 	struct ks_list child_node;
-	int64_t reaper;            /* exited leaders kept for their threads: reaper at exit */
-	uint64_t last_ts;          /* last event seen */
-	bool from_clone_child;     /* created by the child's own clone event */
-	bool from_clone_parent;    /* created by the parent's clone event */
+	int64_t reaper;		/* exited leaders kept for their threads: reaper at exit */
+	uint64_t last_ts;	/* last event seen */
+	uint64_t exec_ts;	/* last successful exec */
+	bool from_clone_child;	/* created by the child's own clone event */
+	bool from_clone_parent; /* created by the parent's clone event */
 };
 
 static inline struct ks_thr *ks_thr_of(const struct ks_thread *t)
@@ -76,8 +77,8 @@ static inline struct ks_thr *ks_thr_of(const struct ks_thread *t)
 	return (struct ks_thr *)t;
 }
 
-#define KS_NEW_CTR_QUEUE 64 /* first-seen container ids waiting for the main loop */
-#define KS_KNOWN_CTRS 4096  /* container ids remembered as "already announced" */
+#define KS_NEW_CTR_QUEUE 64   /* first-seen container ids waiting for the main loop */
+#define KS_KNOWN_CTRS	 4096 /* container ids remembered as "already announced" */
 
 struct ks_users;
 
@@ -112,7 +113,7 @@ struct ks_state {
 	size_t nthreads;
 	struct ks_list lru;
 	struct ks_thr *pin; /* never evicted: the caller while its clone child is inserted */
-	size_t nfds; /* across every fd table, for ks_state_nfds */
+	size_t nfds;	    /* across every fd table, for ks_state_nfds */
 
 	uint64_t boot_epoch_ns; /* add to CLOCK_BOOTTIME to get the epoch */
 	long clk_tck;

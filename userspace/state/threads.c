@@ -12,8 +12,8 @@
 #include "state_int.h"
 
 #define DEFAULT_THREADS 262144u
-#define DEFAULT_FDS 4096u
-#define MIN_BUCKETS 1024u
+#define DEFAULT_FDS	4096u
+#define MIN_BUCKETS	1024u
 #define PARENT_SLACK_NS 20000000ull
 
 static size_t hash_tid(int64_t tid, size_t nbuckets)
