@@ -12,37 +12,39 @@
 #include <bpf/bpf_tracing.h>
 
 #include "kestrel_abi.h"
+#include "ks_net.h"
 #include "ks_record.h"
 #include "ks_task.h"
-#include "ks_net.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define KS_TS_COMPAT 0x0002 /* thread_info.status: a 32-bit syscall is running */
-#define KS_O_CREAT 0100
-#define KS_O_TMPFILE 020000000
-#define KS_CLONE_VM 0x100
+#define KS_TS_COMPAT   0x0002 /* thread_info.status: a 32-bit syscall is running */
+#define KS_O_CREAT     0100
+#define KS_O_TMPFILE   020000000
+#define KS_CLONE_VM    0x100
 #define KS_CLONE_VFORK 0x4000
-#define KS_SIGCHLD 17
+#define KS_SIGCHLD     17
 
 /* Written by the driver through the mmapped .bss. */
 __u8 ks_filter[KS_FILTER_BYTES]; /* bit n: capture x86_64 syscall n */
-__u32 ks_capture;                /* 0 until the driver starts capture */
-__u32 ks_own_tgid;               /* the engine: never captured (no feedback loop) */
-__u64 ks_wakeup_bytes;           /* wake the reader once a ring holds this much */
+__u32 ks_capture;		 /* 0 until the driver starts capture */
+__u32 ks_own_tgid;		 /* the engine: never captured (no feedback loop) */
+__u64 ks_wakeup_bytes;		 /* wake the reader once a ring holds this much */
 
-/* Syscall number -> event type, and event type -> parameter count, from the table.
- * Events that are not syscalls (nr -1) get a slot of their own past the syscalls. */
+/*
+ * Expanded from KS_EVENT_TABLE, so nothing here is kept in sync by hand: syscall number ->
+ * event type (events that are not syscalls, nr -1, get a slot each past the syscalls),
+ * event type -> parameter count, and KS_NR_<ID> = the syscall number of an event.
+ */
 _Static_assert(KS_E_MAX < 256, "event types must fit a byte");
-#define KS_X_NR(id, name, nr, flags, params) \
+#define KS_X_NR(id, name, nr, flags, params)                                                       \
 	[(nr) < 0 ? KS_MAX_SYSCALLS + KS_E_##id : (nr)] = KS_E_##id,
 static const volatile __u8 ks_nr_event[KS_MAX_SYSCALLS + KS_E_MAX] = {
-	KS_EVENT_TABLE(KS_X_NR, KS_P_IGNORE)};
+    KS_EVENT_TABLE(KS_X_NR, KS_P_IGNORE)};
 #define KS_X_NP(id, name, nr, flags, params) [KS_E_##id] = KS_NPARAMS_##id,
-/* KS_NR_<ID>: the syscall number of an event (-1 if none) */
+static const volatile __u8 ks_nparams[KS_E_MAX] = {KS_EVENT_TABLE(KS_X_NP, KS_P_IGNORE)};
 #define KS_X_NR_ENUM(id, name, nr, flags, params) KS_NR_##id = nr,
 enum { KS_EVENT_TABLE(KS_X_NR_ENUM, KS_P_IGNORE) };
-static const volatile __u8 ks_nparams[KS_E_MAX] = {KS_EVENT_TABLE(KS_X_NP, KS_P_IGNORE)};
 
 struct ks_ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -58,7 +60,8 @@ struct {
 } ks_rings SEC(".maps");
 
 /* Per-CPU record scratch; an ARRAY indexed by CPU because a per-CPU map value is limited
- * to 32 KiB. Only the sys_exit program uses it, and a program never nests on a CPU. */
+ * to 32 KiB. Only the sys_exit program uses it, and the kernel skips (and counts) a run of
+ * a program that would nest in another run of it on the same CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1); /* set to the number of possible CPUs by the driver */
@@ -207,14 +210,15 @@ static __always_inline void ks_put_open_how(struct ks_scratch *s, __u64 uhow, __
 {
 	__u64 how[3];
 
-	if (uhow && size >= sizeof(how) && !bpf_probe_read_user(how, sizeof(how), (void *)uhow)) {
-		ks_put_u32(s, how[0]);
-		ks_put_u32(s, how[1]);
-		ks_put_u32(s, how[2]);
-		return;
-	}
-	if (uhow)
+	if (uhow && size >= sizeof(how)) {
+		if (!bpf_probe_read_user(how, sizeof(how), (void *)uhow)) {
+			ks_put_u32(s, how[0]);
+			ks_put_u32(s, how[1]);
+			ks_put_u32(s, how[2]);
+			return;
+		}
 		s->faults++;
+	}
 	ks_put_empty(s);
 	ks_put_empty(s);
 	ks_put_empty(s);

@@ -7,7 +7,15 @@
 #ifndef KS_NET_H
 #define KS_NET_H
 
-#define KS_S_IFMT 0170000
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "ks_record.h"
+
+#define KS_S_IFMT   0170000
 #define KS_S_IFSOCK 0140000
 #define KS_SUN_PATH 108u
 
@@ -51,7 +59,7 @@ static __always_inline __u64 ks_sun_path(__u8 *dst, const char *src, __u64 n, bo
 	}
 	n = (n - 1) & (KS_SUN_PATH - 1);
 	if (n == 0 || (user ? bpf_probe_read_user(dst + 1, n, src + 1)
-			     : bpf_probe_read_kernel(dst + 1, n, src + 1)))
+			    : bpf_probe_read_kernel(dst + 1, n, src + 1)))
 		goto unnamed;
 	dst[0] = '@';
 	dst[n + 1] = '\0';

@@ -11,20 +11,26 @@
 #ifndef KS_RECORD_H
 #define KS_RECORD_H
 
+#include "vmlinux.h"
+
+#include <bpf/bpf_helpers.h>
+
+#include "kestrel_abi.h"
+
 /* The probe never writes records longer than this (the ABI allows up to 64 KiB, but
  * the largest record, an exec, stays under 22 KiB with every parameter at its bound). */
 #define KS_REC_LIMIT 32767u
-#define KS_OFF_MASK 32767u
+#define KS_OFF_MASK  32767u
 /* Room after KS_OFF_MASK for the largest single write (an argv or a path). */
 #define KS_SCRATCH_BYTES (KS_OFF_MASK + 1 + KS_MAX_ARGS + 512)
 /* Steps of a path walk (components + mount crossings); deeper paths are unavailable. */
 #define KS_WALK_STEPS 64
-#define KS_NAME_MAX 256u /* NAME_MAX + NUL */
+#define KS_NAME_MAX   256u /* NAME_MAX + NUL */
 
 struct ks_scratch {
 	__u8 rec[KS_SCRATCH_BYTES];
 	__u64 walk[KS_WALK_STEPS]; /* a path walk's name pointers, leaf first */
-	__u64 arg[6];              /* syscall arguments, as the caller passed them */
+	__u64 arg[6];		   /* syscall arguments, as the caller passed them */
 	/* u64, not u32: clang (BPF v1, no 32-bit subregisters) would test a zero-extended
 	 * copy of a u32 and index with the original, which the verifier cannot follow */
 	__u64 off;    /* end of the bytes written so far */

@@ -10,6 +10,13 @@
 #ifndef KS_TASK_H
 #define KS_TASK_H
 
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+#include "ks_record.h"
+
 /* Before 6.15 kernfs_node->__parent was called parent. */
 struct kernfs_node___old {
 	struct kernfs_node *parent;
@@ -91,16 +98,16 @@ __noinline int ks_put_walk(struct ks_scratch *s, int steps, __u64 max)
 	if (!s)
 		return 0;
 	start = s->off;
-	if (steps < 0 || steps > KS_WALK_STEPS || max < 2 || max > KS_MAX_PATH ||
-	    !ks_room(s, max))
+	if (steps < 0 || steps > KS_WALK_STEPS || max < 2 || max > KS_MAX_PATH || !ks_room(s, max))
 		goto empty;
 	for (int i = 0; i < KS_WALK_STEPS; i++) {
 		if (i >= steps)
 			break;
 		name = s->walk[(steps - 1 - i) & (KS_WALK_STEPS - 1)];
-		if (!name)
-			continue; /* a mount crossing */
-		off = *(volatile __u64 *)&s->off; /* not a register clang carries over */
+		if (!name) /* a mount crossing */
+			continue;
+		/* volatile: reloaded from the map, not a register clang carries over */
+		off = *(volatile __u64 *)&s->off;
 		used = off - start;
 		if (off < start || used + 2 > max)
 			goto empty;
@@ -108,14 +115,14 @@ __noinline int ks_put_walk(struct ks_scratch *s, int steps, __u64 max)
 		if (room > KS_NAME_MAX)
 			room = KS_NAME_MAX;
 		s->rec[off & KS_OFF_MASK] = '/';
-		len = bpf_probe_read_kernel_str(&s->rec[(off + 1) & KS_OFF_MASK], room,
-						(void *)name);
+		len =
+		    bpf_probe_read_kernel_str(&s->rec[(off + 1) & KS_OFF_MASK], room, (void *)name);
 		if (len <= 0 || (len == room && room < KS_NAME_MAX))
 			goto empty;
 		s->off = off + len; /* '/' + the name; its NUL is overwritten by the next '/' */
 	}
 	off = s->off;
-	if (off < start || off - start + 2 > max)
+	if (off < start || off - start + 1 > max)
 		goto empty;
 	if (off == start)
 		s->rec[off++ & KS_OFF_MASK] = '/';

@@ -50,7 +50,8 @@ int ks_ring_mmap(struct ks_ring *r, struct vm_area_struct *vma)
 	unsigned long npages = r->size >> PAGE_SHIFT, i, addr = vma->vm_start;
 	int err;
 
-	if (vma->vm_pgoff != 0 || len != KS_KMOD_MAP_SIZE(r->size))
+	/* shared only: a private copy would hide the reader's tail from the module */
+	if (vma->vm_pgoff != 0 || len != KS_KMOD_MAP_SIZE(r->size) || !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY);

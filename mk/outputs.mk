@@ -21,3 +21,4 @@ uninstall-units:
 verify-units: $(UNITS)
 	bash packaging/verify-units.sh $(UNITS)
 
+unit-test: verify-units

@@ -24,6 +24,7 @@ void ks_cli_usage(FILE *f)
 		"  -M SECONDS         stop capturing after SECONDS\n"
 		"  -w FILE            write every captured record to a capture file\n"
 		"  -e FILE            replay a capture file through the rules (engine.kind=replay)\n"
+		"  -P FILE            write the process id to FILE (removed at exit)\n"
 		"  --version          print the version and exit\n"
 		"  -h, --help         this help\n");
 }
@@ -49,7 +50,7 @@ int ks_cli_parse(int argc, char **argv, struct ks_cli *cli)
 	memset(cli, 0, sizeof(*cli));
 	optind = 1;
 	int c, rc = 0;
-	while (rc == 0 && (c = getopt_long(argc, argv, "c:r:o:V:M:Ll:hw:e:", longopts, NULL)) != -1) {
+	while (rc == 0 && (c = getopt_long(argc, argv, "c:r:o:V:M:Ll:hw:e:P:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			cli->config = optarg;
@@ -77,6 +78,9 @@ int ks_cli_parse(int argc, char **argv, struct ks_cli *cli)
 			break;
 		case 'e':
 			cli->replay_file = optarg;
+			break;
+		case 'P':
+			cli->pidfile = optarg;
 			break;
 		case 'L':
 			cli->list_rules = true;

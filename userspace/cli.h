@@ -20,6 +20,7 @@ struct ks_cli {
 	double max_seconds;       /* -M; 0 = run until signalled */
 	const char *write_file;   /* -w: write the captured records to this file */
 	const char *replay_file;  /* -e: replay a capture file instead of capturing live */
+	const char *pidfile;      /* -P */
 	bool list_rules;          /* -L */
 	const char *describe;     /* -l RULE */
 	bool list_fields;         /* --list */

@@ -20,10 +20,14 @@ static const char *const default_rules[] = {
 	"/etc/kestrel/rules.d",
 };
 
-static void on_stop(int sig)
+static void on_signal(int sig)
 {
-	(void)sig;
-	ks_engine_stop = 1;
+	if (sig == SIGHUP)
+		ks_engine_reload = 1;
+	else if (sig == SIGUSR1)
+		ks_engine_reopen = 1;
+	else
+		ks_engine_stop = 1;
 }
 
 static int load_config(const struct ks_cli *cli, struct ks_config *cfg)
@@ -93,6 +97,38 @@ static void list_rules(const struct ks_ruleset *rs, const char *only)
 	}
 }
 
+/* Load configuration and rules as at start-up; nothing is returned unless all of it loads. */
+static int load_all(const struct ks_cli *cli, struct ks_config **cfg_out, struct ks_ruleset **rs_out)
+{
+	struct ks_config *cfg = ks_config_new();
+	struct ks_ruleset *rs = NULL;
+	if (!cfg || load_config(cli, cfg)) {
+		ks_config_free(cfg);
+		return -EINVAL;
+	}
+	struct ks_rules_opts ro = rules_opts(cfg);
+	const char *tmp[3];
+	const char *const *paths;
+	size_t npaths = rules_paths(cli, cfg, &paths, tmp);
+	if (npaths == 0) {
+		ks_log_error("no rules files: pass -r FILE or set rules_files in the configuration");
+		ks_config_free(cfg);
+		return -ENOENT;
+	}
+	if (ks_ruleset_load(paths, npaths, &ro, &rs)) {
+		ks_config_free(cfg);
+		return -EINVAL;
+	}
+	*cfg_out = cfg;
+	*rs_out = rs;
+	return 0;
+}
+
+static int reload_cb(void *ctx, struct ks_config **cfg, struct ks_ruleset **rs)
+{
+	return load_all(ctx, cfg, rs);
+}
+
 int main(int argc, char **argv)
 {
 	struct ks_cli cli;
@@ -112,27 +148,19 @@ int main(int argc, char **argv)
 		ks_cli_fini(&cli);
 		return 0;
 	}
-	cfg = ks_config_new();
-	if (!cfg || load_config(&cli, cfg)) {
-		rc = 1;
-		goto cleanup;
-	}
-	struct ks_rules_opts ro = rules_opts(cfg);
 	if (cli.nvalidate) {
+		cfg = ks_config_new();
+		if (!cfg || load_config(&cli, cfg)) {
+			rc = 1;
+			goto cleanup;
+		}
+		struct ks_rules_opts ro = rules_opts(cfg);
 		rc = ks_ruleset_load(cli.validate, cli.nvalidate, &ro, &rs) ? 1 : 0;
 		for (size_t i = 0; rc == 0 && i < cli.nvalidate; i++)
 			printf("%s: Ok\n", cli.validate[i]);
 		goto cleanup;
 	}
-	const char *tmp[3];
-	const char *const *paths;
-	size_t npaths = rules_paths(&cli, cfg, &paths, tmp);
-	if (npaths == 0) {
-		ks_log_error("no rules files: pass -r FILE or set rules_files in the configuration");
-		rc = 1;
-		goto cleanup;
-	}
-	if (ks_ruleset_load(paths, npaths, &ro, &rs)) {
+	if (load_all(&cli, &cfg, &rs)) {
 		rc = 1;
 		goto cleanup;
 	}
@@ -141,18 +169,25 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	if (cli.dry_run) {
-		ks_log_info("dry run: %zu rules loaded from %zu files", ks_ruleset_count(rs), npaths);
+		ks_log_info("dry run: %zu rules loaded", ks_ruleset_count(rs));
 		goto cleanup;
 	}
-	struct sigaction sa = {.sa_handler = on_stop};
+	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	struct ks_engine_opts eo = {.max_seconds = cli.max_seconds,
 				    .write_file = cli.write_file,
-				    .replay_file = cli.replay_file};
+				    .replay_file = cli.replay_file,
+				    .pidfile = cli.pidfile,
+				    .reload = reload_cb,
+				    .reload_ctx = &cli};
+	/* the engine owns the configuration and rules from here on */
 	rc = ks_engine_run(cfg, rs, &eo) ? 1 : 0;
+	cfg = NULL;
+	rs = NULL;
 cleanup:
 	ks_ruleset_free(rs);
 	ks_config_free(cfg);

@@ -31,6 +31,8 @@ checks = [l for l in lines if l.startswith("guest: check ")]
 if not checks:
     problems.append("no record checks ran")
 problems += [l[len("guest: "):] for l in checks if l.endswith(" FAIL")]
+if "ksring abuse=ok" not in lines:
+    problems.append("bad mmaps/ioctls were not all refused (ksring abuse)")
 if "ksring busy=ok" not in lines:
     problems.append("a second open of /dev/kestrel0 was not refused with EBUSY")
 events = int(grab(r"^ksring dump records=(\d+)", "0"))

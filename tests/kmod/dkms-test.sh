@@ -6,7 +6,8 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 series=${1:-6.1}
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$root/dkms/dkms.conf")
-kver=$(ls /lib/modules 2>/dev/null | grep -E "^${series//./\\.}[.-][0-9].*-amd64$" | sort -V | tail -1)
+kver=$(ls /lib/modules 2>/dev/null | grep -E "^${series//./\\.}[.-][0-9].*-amd64$" |
+	grep -vE -- "-(cloud|rt)-amd64$" | sort -V | tail -1)
 res=FAIL
 if [ -z "$kver" ] || [ ! -d "/lib/modules/$kver/build" ]; then
 	echo "dkms-test: no $series headers installed (scripts/install-kmod-deps.sh)" >&2

@@ -39,7 +39,8 @@ fetch_debs() {
 
 case $series in
 6.1 | 6.12)
-	kver=$(ls /lib/modules | grep -E "^${series//./\\.}[.-][0-9].*-amd64$" | sort -V | tail -1 || true)
+	kver=$(ls /lib/modules | grep -E "^${series//./\\.}[.-][0-9].*-amd64$" | grep -vE -- "-(cloud|rt)-amd64$" |
+		sort -V | tail -1 || true)
 	[ -n "$kver" ] && [ -d "/lib/modules/$kver/build" ] ||
 		{ log "no $series headers in /lib/modules: run scripts/install-kmod-deps.sh"; exit 1; }
 	dir=$CACHE/$kver

@@ -43,6 +43,11 @@ check close 'R close tid=[0-9]+ pid=[0-9]+ res=0 fd=[0-9]+' $D
 check procexit 'R procexit tid=[0-9]+ pid=[0-9]+ .*status=0 reaper=' $D
 grep -qi FAIL /tmp/checks && sed 's/^/guest: dump: /' $D
 
+# A consumer killed while capturing releases everything; bad requests are refused.
+/ksring dump /tmp/killed.txt -- sleep 5 >/dev/null &
+sleep 1; kill -9 $!; wait $! 2>/dev/null
+/ksring abuse
+
 # Phase 2: rings left undrained must count drops, never block.
 /ksring undrained -- /ksring flood 20000
 

@@ -7,6 +7,8 @@
  *   ksring undrained -- CMD...     smallest rings, never drained, while CMD runs; report
  *                                  the drops the module counted
  *   ksring flood N                 N open/close pairs of /dev/null (a load for "undrained")
+ *   ksring abuse                   bad mmaps and ioctls are refused; a corrupt tail only
+ *                                  makes records drop
  *
  * Prints "ksring ..." summary lines; exits non-zero when a check fails.
  */
@@ -16,6 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -210,6 +215,72 @@ static int cmd_flood(long n)
 	return 0;
 }
 
+#define EXPECT(cond, what)                                          \
+	do {                                                        \
+		if (!(cond)) {                                      \
+			printf("ksring abuse: %s: FAIL (errno %d)\n", what, errno); \
+			bad++;                                      \
+		}                                                   \
+	} while (0)
+
+static int cmd_abuse(void)
+{
+	size_t good = KS_KMOD_MAP_SIZE(KS_KMOD_MIN_DATA);
+	struct ks_kmod_filter f;
+	struct ks_kmod_ring *hdr;
+	uint32_t pid = 999999;
+	int fd = open(KS_KMOD_DEV_PREFIX "0", O_RDWR), bad = 0;
+	void *m;
+
+	if (fd < 0) {
+		perror("ksring: open");
+		return 2;
+	}
+	m = mmap(NULL, good + 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	EXPECT(m == MAP_FAILED && errno == EINVAL, "odd-sized mapping refused");
+	m = mmap(NULL, KS_KMOD_MAP_SIZE(KS_KMOD_MIN_DATA * 3), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	EXPECT(m == MAP_FAILED && errno == EINVAL, "data size not a power of two refused");
+	m = mmap(NULL, KS_KMOD_MAP_SIZE(KS_KMOD_MIN_DATA / 2), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	EXPECT(m == MAP_FAILED && errno == EINVAL, "too small a ring refused");
+	m = mmap(NULL, good, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 4096);
+	EXPECT(m == MAP_FAILED && errno == EINVAL, "mapping at an offset refused");
+	m = mmap(NULL, good, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	EXPECT(m == MAP_FAILED && errno == EINVAL, "private mapping refused");
+	EXPECT(ioctl(fd, _IO(KS_IOC_MAGIC, 99)) < 0 && errno == ENOTTY, "unknown ioctl refused");
+	EXPECT(ioctl(fd, KS_IOC_SET_IGNORE_TGID, &pid) < 0 && errno == ESRCH, "unknown pid refused");
+	EXPECT(ioctl(fd, KS_IOC_SET_FILTER, (void *)8) < 0 && errno == EFAULT, "bad pointer refused");
+	m = mmap(NULL, good, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	EXPECT(m != MAP_FAILED, "a good mapping works");
+	if (m != MAP_FAILED) {
+		/* a reader that scribbles on its tail: the module must only drop */
+		hdr = m;
+		hdr->tail = hdr->head + 12345;
+		all_syscalls(f.bits);
+		EXPECT(ioctl(fd, KS_IOC_SET_FILTER, &f) == 0, "filter set");
+		EXPECT(ioctl(fd, KS_IOC_START) == 0, "capture started");
+		if (fork() == 0) {
+			/* on CPU 0, where the bad ring is */
+			cpu_set_t one;
+
+			CPU_ZERO(&one);
+			CPU_SET(0, &one);
+			sched_setaffinity(0, sizeof one, &one);
+			_exit(cmd_flood(2000));
+		}
+		wait(NULL);
+		hdr->tail = ~0ull;
+		if (fork() == 0)
+			_exit(cmd_flood(2000));
+		wait(NULL);
+		printf("ksring abuse: drops_full=%llu after corrupt tails\n",
+		       (unsigned long long)hdr->stats.drops_full);
+		munmap(m, good);
+	}
+	close(fd);
+	printf("ksring abuse=%s\n", bad ? "FAIL" : "ok");
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -217,8 +288,10 @@ int main(int argc, char **argv)
 		return cmd_dump(argv[2], argv + 4);
 	if (argc >= 4 && !strcmp(argv[1], "undrained") && !strcmp(argv[2], "--"))
 		return cmd_undrained(argv + 3);
+	if (argc == 2 && !strcmp(argv[1], "abuse"))
+		return cmd_abuse();
 	if (argc == 3 && !strcmp(argv[1], "flood"))
 		return cmd_flood(atol(argv[2]));
-	fprintf(stderr, "usage: ksring dump OUT -- CMD... | undrained -- CMD... | flood N\n");
+	fprintf(stderr, "usage: ksring dump OUT -- CMD... | undrained -- CMD... | flood N | abuse\n");
 	return 2;
 }

@@ -5,13 +5,13 @@
  *
  *   capture_check [-v]      -v prints the workload's records
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -184,8 +184,7 @@ static void drain(struct ks_driver *d, int ms)
 }
 
 /* Run `fn` in a child and drain until its procexit has come (or 10 s). */
-static int run_child(struct ks_driver *d, void (*fn)(const char *, int), const char *dir,
-		     int out)
+static int run_child(struct ks_driver *d, void (*fn)(const char *, int), const char *dir, int out)
 {
 	int st = 0;
 
@@ -334,9 +333,12 @@ static void check_workload(const struct wl *w, const char *dir, int child)
 		eq_num(&ev, "pgid", getpgrp());
 		eq_num(&ev, "sid", getsid(0));
 		eq_num(&ev, "vpid", w->pid_exec);
-		eq_num(&ev, "cap_permitted", strtoull(read_line("/proc/self/status", "CapPrm:\t"), NULL, 16));
-		eq_num(&ev, "cap_effective", strtoull(read_line("/proc/self/status", "CapEff:\t"), NULL, 16));
-		eq_str(&ev, "cgroup", cgroup_dir[0] ? cgroup_want : read_line("/proc/self/cgroup", "0::"));
+		eq_num(&ev, "cap_permitted",
+		       strtoull(read_line("/proc/self/status", "CapPrm:\t"), NULL, 16));
+		eq_num(&ev, "cap_effective",
+		       strtoull(read_line("/proc/self/status", "CapEff:\t"), NULL, 16));
+		eq_str(&ev, "cgroup",
+		       cgroup_dir[0] ? cgroup_want : read_line("/proc/self/cgroup", "0::"));
 		eq_str(&ev, "filename", NULL);
 	}
 	if (find(KS_E_EXECVE, w->pid_fail, -ENOENT, &ev))
@@ -426,9 +428,9 @@ static void dump(const struct wl *w, int child)
 	struct ks_event ev;
 
 	for (size_t i = 0; i < nrecs; i++) {
-		if (event_at(i, &ev) || (ev.pid != child && ev.pid != w->pid_exec &&
-					 ev.pid != w->pid_fail && ev.pid != w->pid_fork &&
-					 ev.pid != w->pid_clone3))
+		if (event_at(i, &ev) ||
+		    (ev.pid != child && ev.pid != w->pid_exec && ev.pid != w->pid_fail &&
+		     ev.pid != w->pid_fork && ev.pid != w->pid_clone3))
 			continue;
 		printf("%-9s tid=%-7lld", ev.info->name, (long long)ev.tid);
 		for (unsigned p = 0; p < ev.nparams; p++) {
@@ -460,6 +462,20 @@ static int rm_entry(const char *p, const struct stat *s, int flag, struct FTW *f
 {
 	(void)s, (void)flag, (void)f;
 	return remove(p);
+}
+
+static void cleanup(const char *dir)
+{
+	char path[4200];
+
+	if (cgroup_dir[0]) {
+		rmdir(cgroup_dir);
+		*strrchr(cgroup_dir, '/') = '\0';
+		rmdir(cgroup_dir);
+	}
+	snprintf(path, sizeof(path), "%s/mnt", dir);
+	umount2(path, MNT_DETACH);
+	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 static int copy_file(const char *from, const char *to)
@@ -524,8 +540,9 @@ int main(int argc, char **argv)
 	if (mkdir(path, 0755) == 0 && mount("kestrel-live", path, "tmpfs", 0, NULL) == 0)
 		snprintf(kcat_rel, sizeof(kcat_rel), "./mnt/kcat");
 	else
-		printf("note: cannot mount a tmpfs (%s): exepath checked without a mount crossing\n",
-		       strerror(errno));
+		printf(
+		    "note: cannot mount a tmpfs (%s): exepath checked without a mount crossing\n",
+		    strerror(errno));
 	snprintf(path, sizeof(path), "%s/%s", dir, kcat_rel + 2);
 	if (copy_file("/bin/cat", path) || pipe(p))
 		return perror(path), 1;
@@ -534,6 +551,7 @@ int main(int argc, char **argv)
 	err = ks_driver_open(&o, &d);
 	if (err) {
 		printf("FAIL: cannot open the modern_ebpf driver: %s\n", strerror(-err));
+		cleanup(dir);
 		return 1;
 	}
 	for (int i = 1; i < KS_E_MAX; i++)
@@ -597,21 +615,15 @@ int main(int argc, char **argv)
 		run_child(d, filter_child, dir, -1);
 		openats = 0;
 		for (size_t i = 0; i < nrecs; i++)
-			openats += !event_at(i, &ev) && ev.type == KS_E_OPENAT && ev.pid == watch_pid;
+			openats +=
+			    !event_at(i, &ev) && ev.type == KS_E_OPENAT && ev.pid == watch_pid;
 		if (!openats)
 			fail("cpus_per_buffer 2: no openat record of the child");
 		printf("phase 3: shared ring, %zu records\n", nrecs);
 		free_recs();
 		ks_driver_close(d);
 	}
-	if (cgroup_dir[0]) {
-		rmdir(cgroup_dir);
-		*strrchr(cgroup_dir, '/') = '\0';
-		rmdir(cgroup_dir);
-	}
-	snprintf(path, sizeof(path), "%s/mnt", dir);
-	umount2(path, MNT_DETACH);
-	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	cleanup(dir);
 	free(recs);
 	if (failures) {
 		printf("capture_check: %d failure(s)\n", failures);

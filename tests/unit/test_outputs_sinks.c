@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <arpa/inet.h>
@@ -172,6 +173,36 @@ static void test_program_one_per_alert(void **s)
 	program_sink(false, 25);
 }
 
+/* A program that exits at once: retried in new children, never blocks stop, all counted. */
+static void test_program_exits(void **s)
+{
+	(void)s;
+	struct ks_config *c = base_config();
+	ks_config_set(c, "program_output.enabled", "true");
+	ks_config_set(c, "program_output.program", "exec 0<&-; exit 3");
+	ks_config_set(c, "program_output.keep_alive", "true");
+	struct ks_outputs *o;
+	assert_int_equal(ks_outputs_new(c, &o), 0);
+	assert_int_equal(ks_outputs_start(o), 0);
+	/* A pipe takes what a child has not read yet, so keep sending until one write fails. */
+	struct ks_sink_stats st = {0};
+	int n = 0;
+	double end = now_s() + 20.0;
+	while (st.failures == 0 && now_s() < end) {
+		push_n(o, n++, 1);
+		usleep(20000);
+		sink_stats(o, "program", &st);
+	}
+	assert_true(st.failures >= 1);
+	double t0 = now_s();
+	ks_outputs_stop(o);
+	assert_true(now_s() - t0 < 15.0);
+	sink_stats(o, "program", &st);
+	assert_int_equal(st.written + st.dropped, (uint64_t)n);
+	ks_outputs_free(o);
+	ks_config_free(c);
+}
+
 static void test_syslog(void **s)
 {
 	(void)s;
@@ -192,9 +223,9 @@ static void test_syslog(void **s)
 	ks_outputs_push(o, KS_PRI_DEBUG, "third", 5);
 	ks_outputs_stop(o);
 	static const char *const want[][2] = {
-		{"<12>", "kestrel["}, /* USER (8) | warning (4) */
-		{"<10>", "kestrel["}, /* critical (2) */
-		{"<15>", "kestrel["}, /* debug (7) */
+	    {"<12>", "kestrel["}, /* USER (8) | warning (4) */
+	    {"<10>", "kestrel["}, /* critical (2) */
+	    {"<15>", "kestrel["}, /* debug (7) */
 	};
 	static const char *const body[] = {"]: first alert", "]: second alert", "]: third"};
 	for (int i = 0; i < 3; i++) {
@@ -343,7 +374,8 @@ static void *receiver_main(void *arg)
 			if (ct)
 				sscanf(ct + 13, " %63[^\r\n]", r->content_type);
 			pthread_mutex_unlock(&r->mu);
-			const char *ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+			const char *ok =
+			    "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 			if (send(fd, ok, strlen(ok), MSG_NOSIGNAL) < 0)
 				break;
 			break;
@@ -522,20 +554,21 @@ static void test_config_errors(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_file_keep_alive),
-		cmocka_unit_test(test_file_reopen_each_time),
-		cmocka_unit_test(test_program_keep_alive),
-		cmocka_unit_test(test_program_one_per_alert),
-		cmocka_unit_test(test_syslog),
-		cmocka_unit_test(test_syslog_absent_drops_quickly),
-		cmocka_unit_test(test_full_queue_drops),
-		cmocka_unit_test(test_capacity_zero_is_bounded),
-		cmocka_unit_test(test_byte_budget_drops),
-		cmocka_unit_test(test_http),
-		cmocka_unit_test(test_http_refused),
-		cmocka_unit_test(test_http_silent),
-		cmocka_unit_test(test_reopen_after_rename),
-		cmocka_unit_test(test_config_errors),
+	    cmocka_unit_test(test_file_keep_alive),
+	    cmocka_unit_test(test_file_reopen_each_time),
+	    cmocka_unit_test(test_program_keep_alive),
+	    cmocka_unit_test(test_program_one_per_alert),
+	    cmocka_unit_test(test_program_exits),
+	    cmocka_unit_test(test_syslog),
+	    cmocka_unit_test(test_syslog_absent_drops_quickly),
+	    cmocka_unit_test(test_full_queue_drops),
+	    cmocka_unit_test(test_capacity_zero_is_bounded),
+	    cmocka_unit_test(test_byte_budget_drops),
+	    cmocka_unit_test(test_http),
+	    cmocka_unit_test(test_http_refused),
+	    cmocka_unit_test(test_http_silent),
+	    cmocka_unit_test(test_reopen_after_rename),
+	    cmocka_unit_test(test_config_errors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

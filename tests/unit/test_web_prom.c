@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <errno.h>
@@ -41,7 +42,7 @@ static void test_escaping_and_invalid(void **s)
 	ks_prom_init(&p, 1 << 20);
 	ks_prom_counter(&p, "kestrel_x_total", "a\\b\nc \"q\"",
 			(const char *[]){"rule", "say \"hi\"\\\n", NULL}, 1);
-	ks_prom_counter(&p, "bad-name", "h", NULL, 1);                           /* left out */
+	ks_prom_counter(&p, "bad-name", "h", NULL, 1); /* left out */
 	ks_prom_counter(&p, "kestrel_y_total", "h", (const char *[]){"9x", "v", NULL}, 1); /* too */
 	assert_non_null(strstr(p.buf, "# HELP kestrel_x_total a\\\\b\\nc \"q\"\n"));
 	assert_non_null(strstr(p.buf, "kestrel_x_total{rule=\"say \\\"hi\\\"\\\\\\n\"} 1\n"));
@@ -70,17 +71,17 @@ static void test_durations(void **s)
 	static const struct {
 		const char *in;
 		uint64_t ms;
-	} ok[] = {{"1s", 1000},         {"15m", 900000},       {"1h", 3600000},
-		  {"500ms", 500},       {"1h30m", 5400000},    {"2d", 172800000},
-		  {"1w", 604800000},    {"1m30s", 90000},      {"1y", 31536000000ull},
-		  {"1h0m5s100ms", 3605100}};
+	} ok[] = {
+	    {"1s", 1000},	    {"15m", 900000},	     {"1h", 3600000},	{"500ms", 500},
+	    {"1h30m", 5400000},	    {"2d", 172800000},	     {"1w", 604800000}, {"1m30s", 90000},
+	    {"1y", 31536000000ull}, {"1h0m5s100ms", 3605100}};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		uint64_t ms = 0;
 		assert_int_equal(ks_prom_parse_duration(ok[i].in, &ms), 0);
 		assert_int_equal(ms, ok[i].ms);
 	}
-	static const char *const bad[] = {"", "s", "10", "1x", "1s1m", "1m1m", "-1s", "1.5s",
-					  "1 s", "99999999999999999999y"};
+	static const char *const bad[] = {"",	  "s",	 "10",	 "1x",	"1s1m",
+					  "1m1m", "-1s", "1.5s", "1 s", "99999999999999999999y"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		uint64_t ms;
 		assert_int_equal(ks_prom_parse_duration(bad[i], &ms), -EINVAL);
@@ -90,10 +91,10 @@ static void test_durations(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_counter_gauge_headers),
-		cmocka_unit_test(test_escaping_and_invalid),
-		cmocka_unit_test(test_bounded),
-		cmocka_unit_test(test_durations),
+	    cmocka_unit_test(test_counter_gauge_headers),
+	    cmocka_unit_test(test_escaping_and_invalid),
+	    cmocka_unit_test(test_bounded),
+	    cmocka_unit_test(test_durations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <curl/curl.h>
@@ -170,9 +171,9 @@ int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_endpoints),
-		cmocka_unit_test(test_metrics_need_both_keys),
-		cmocka_unit_test(test_disabled_and_invalid),
+	    cmocka_unit_test(test_endpoints),
+	    cmocka_unit_test(test_metrics_need_both_keys),
+	    cmocka_unit_test(test_disabled_and_invalid),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();

@@ -24,8 +24,8 @@
 #include "log.h"
 
 #define KS_DEFAULT_RING_BYTES (8ull << 20)
-#define KS_MAX_RING_BYTES (1ull << 30)
-#define KS_POLL_CAP_MS 10
+#define KS_MAX_RING_BYTES     (1ull << 30)
+#define KS_POLL_CAP_MS	      10
 
 struct ks_ebpf {
 	struct kestrel_bpf *skel;
@@ -60,7 +60,8 @@ static int ks_libbpf_print(enum libbpf_print_level level, const char *fmt, va_li
 			*next++ = '\0';
 		if (i >= HEAD && i < nlines - TAIL) {
 			if (i == HEAD)
-				ks_log_warn("libbpf: ... %d lines left out ...", nlines - HEAD - TAIL);
+				ks_log_warn("libbpf: ... %d lines left out ...",
+					    nlines - HEAD - TAIL);
 			continue;
 		}
 		if (strncmp(line, "libbpf: ", 8) == 0)
@@ -330,11 +331,11 @@ out:
 }
 
 const struct ks_driver_ops ks_driver_modern_ebpf = {
-	.kind = "modern_ebpf",
-	.open = ebpf_open,
-	.set_filter = ebpf_set_filter,
-	.start = ebpf_start,
-	.next = ebpf_next,
-	.stats = ebpf_stats,
-	.close = ebpf_close,
+    .kind = "modern_ebpf",
+    .open = ebpf_open,
+    .set_filter = ebpf_set_filter,
+    .start = ebpf_start,
+    .next = ebpf_next,
+    .stats = ebpf_stats,
+    .close = ebpf_close,
 };

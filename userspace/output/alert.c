@@ -140,3 +140,52 @@ size_t ks_alert_format(const struct ks_alert_opts *o, const struct ks_rule *r, s
 	ks_json_raw(&j, "}\n", 2);
 	return j.overflow ? 0 : j.len;
 }
+
+size_t ks_alert_format_internal(const struct ks_alert_opts *o, const char *rule, enum ks_priority p,
+				const char *msg, const char *const *keys, const uint64_t *vals,
+				size_t n, uint64_t ts, char *buf, size_t len)
+{
+	char t[64], line[512];
+	const char *pri = ks_priority_name(p);
+	text_time(ts, o->time_iso8601, t, sizeof t);
+	int ln = snprintf(line, sizeof line, "%s: %s %s", t, pri, msg);
+	if (ln < 0 || (size_t)ln >= sizeof line)
+		return 0;
+	if (!o->json) {
+		int w = snprintf(buf, len, "%s\n", line);
+		return w > 0 && (size_t)w < len ? (size_t)w : 0;
+	}
+	struct ks_json j;
+	char num[32];
+	ks_json_init(&j, buf, len);
+	ks_json_raw(&j, "{", 1);
+	ks_json_key(&j, true, "hostname");
+	ks_json_str(&j, o->hostname ? o->hostname : "", o->hostname ? strlen(o->hostname) : 0);
+	if (o->json_include_output) {
+		ks_json_key(&j, false, "output");
+		ks_json_str(&j, line, (size_t)ln);
+	}
+	ks_json_key(&j, false, "output_fields");
+	ks_json_raw(&j, "{", 1);
+	for (size_t i = 0; i < n; i++) {
+		ks_json_key(&j, i == 0, keys[i]);
+		snprintf(num, sizeof num, "%" PRIu64, vals[i]);
+		ks_json_raw(&j, num, strlen(num));
+	}
+	ks_json_raw(&j, "}", 1);
+	ks_json_key(&j, false, "priority");
+	ks_json_str(&j, pri, strlen(pri));
+	ks_json_key(&j, false, "rule");
+	ks_json_str(&j, rule, strlen(rule));
+	ks_json_key(&j, false, "source");
+	ks_json_str(&j, "syscall", 7);
+	if (o->json_include_tags) {
+		ks_json_key(&j, false, "tags");
+		ks_json_raw(&j, "[]", 2);
+	}
+	ks_json_key(&j, false, "time");
+	json_time(ts, t, sizeof t);
+	ks_json_str(&j, t, strlen(t));
+	ks_json_raw(&j, "}\n", 2);
+	return j.overflow ? 0 : j.len;
+}

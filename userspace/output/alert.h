@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "event.h"
 #include "rules/rules.h"
@@ -22,5 +23,13 @@ struct ks_alert_opts {
  */
 size_t ks_alert_format(const struct ks_alert_opts *o, const struct ks_rule *r, struct ks_event *ev,
 		       char *buf, size_t len);
+
+/*
+ * An alert raised by Kestrel itself (no rule condition): Falco's internal alerts, such as
+ * "syscall event drop". output_fields are the given numeric keys.
+ */
+size_t ks_alert_format_internal(const struct ks_alert_opts *o, const char *rule, enum ks_priority p,
+				const char *msg, const char *const *keys, const uint64_t *vals,
+				size_t n, uint64_t ts, char *buf, size_t len);
 
 #endif

@@ -15,7 +15,7 @@
 struct ks_msg {
 	atomic_uint refs;
 	enum ks_priority prio;
-	size_t len;             /* bytes of data, newline included */
+	size_t len;		/* bytes of data, newline included */
 	atomic_size_t *account; /* where the allocation is counted; may be NULL */
 	char data[];
 };

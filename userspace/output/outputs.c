@@ -16,10 +16,10 @@
 #include "output/outputs_int.h"
 
 /* Falco's outputs_queue.capacity 0 means unbounded; Kestrel always bounds the queue. */
-#define KS_QUEUE_DEFAULT   4096
-#define KS_QUEUE_MAX       (1u << 20)
-#define KS_BYTE_BUDGET     (64u << 20) /* every live alert together, whatever the capacity */
-#define KS_RING_ENTRIES    256
+#define KS_QUEUE_DEFAULT 4096
+#define KS_QUEUE_MAX	 (1u << 20)
+#define KS_BYTE_BUDGET	 (64u << 20) /* every live alert together, whatever the capacity */
+#define KS_RING_ENTRIES	 256
 
 static size_t queue_capacity(const struct ks_config *cfg)
 {

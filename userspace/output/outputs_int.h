@@ -14,7 +14,7 @@
 
 struct ks_outputs {
 	struct ks_queue q;
-	atomic_size_t bytes;   /* bytes of live messages, bounded by byte_budget */
+	atomic_size_t bytes; /* bytes of live messages, bounded by byte_budget */
 	size_t byte_budget;
 	atomic_uint_fast64_t pushed, queue_drops;
 	struct ks_sink *sink[KS_MAX_SINKS];
@@ -22,12 +22,12 @@ struct ks_outputs {
 
 	struct io_uring ring;
 	bool ring_ok;
-	int efd;               /* eventfd: wakes the output thread */
-	uint64_t efd_buf;      /* target of the armed eventfd read */
-	atomic_int sleeping;   /* the output thread may be waiting: pushes must wake it */
-	atomic_int reopen;     /* SIGUSR1 asked for a reopen */
+	int efd;	     /* eventfd: wakes the output thread */
+	uint64_t efd_buf;    /* target of the armed eventfd read */
+	atomic_int sleeping; /* the output thread may be waiting: pushes must wake it */
+	atomic_int reopen;   /* SIGUSR1 asked for a reopen */
 	atomic_int stopping;
-	uint64_t deadline;     /* set before stopping; CLOCK_MONOTONIC ns */
+	uint64_t deadline; /* set before stopping; CLOCK_MONOTONIC ns */
 
 	pthread_t thread;
 	bool started, stopped;

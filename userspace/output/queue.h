@@ -21,9 +21,9 @@ struct ks_queue {
 };
 
 int ks_queue_init(struct ks_queue *q, size_t cap);
-void ks_queue_release(struct ks_queue *q); /* drops the messages still queued */
+void ks_queue_release(struct ks_queue *q);		 /* drops the messages still queued */
 int ks_queue_push(struct ks_queue *q, struct ks_msg *m); /* producer; -ENOBUFS if full */
-struct ks_msg *ks_queue_pop(struct ks_queue *q);         /* consumer; NULL if empty */
-size_t ks_queue_depth(struct ks_queue *q);              /* any thread; a snapshot */
+struct ks_msg *ks_queue_pop(struct ks_queue *q);	 /* consumer; NULL if empty */
+size_t ks_queue_depth(struct ks_queue *q);		 /* any thread; a snapshot */
 
 #endif

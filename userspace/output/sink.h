@@ -11,17 +11,17 @@
 #ifndef KS_OUTPUT_SINK_H
 #define KS_OUTPUT_SINK_H
 
+#include <linux/time_types.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <linux/time_types.h>
 #include <sys/uio.h>
 
 #include "config.h"
 #include "output/msg.h"
 
-#define KS_SINK_IOV      64                       /* messages per write at most */
-#define KS_SINK_LOG_NS   (10ull * 1000000000ull)  /* one failure line per sink per 10 s */
+#define KS_SINK_IOV	  64			  /* messages per write at most */
+#define KS_SINK_LOG_NS	  (10ull * 1000000000ull) /* one failure line per sink per 10 s */
 #define KS_BACKOFF_MIN_NS (100ull * 1000000ull)
 #define KS_BACKOFF_MAX_NS (10ull * 1000000000ull)
 
@@ -54,7 +54,7 @@ struct ks_sink_ops {
 struct ks_sink {
 	const struct ks_sink_ops *ops;
 	const char *name;
-	const char *target;    /* path, program or URL, for log lines */
+	const char *target; /* path, program or URL, for log lines */
 	atomic_uint_fast64_t written, failures, dropped;
 
 	/* Driven by the output thread (io_uring sinks only). */
@@ -63,17 +63,17 @@ struct ks_sink {
 	unsigned max_attempts; /* per message; 0 = retry until stop's deadline */
 	unsigned attempts;     /* failed attempts on the head message */
 	size_t head_off;       /* bytes of the head message already written */
-	bool busy;             /* a write or a wait is in flight */
+	bool busy;	       /* a write or a wait is in flight */
 	struct iovec iov[KS_SINK_IOV];
-	unsigned niov, nmsgs;  /* of the write in flight */
-	uint64_t wait_ns;      /* bound on a done() wait (then waited() runs anyway); 0 = none */
+	unsigned niov, nmsgs; /* of the write in flight */
+	uint64_t wait_ns;     /* bound on a done() wait (then waited() runs anyway); 0 = none */
 	struct __kernel_timespec wait_ts;
 
 	/* Retry state, used by whichever thread writes for the sink. */
-	unsigned consecutive;  /* failures in a row, for the backoff */
-	uint64_t retry_at;     /* CLOCK_MONOTONIC ns; the sink waits until then */
+	unsigned consecutive; /* failures in a row, for the backoff */
+	uint64_t retry_at;    /* CLOCK_MONOTONIC ns; the sink waits until then */
 	uint64_t last_log;
-	uint64_t unlogged;     /* failures since the last line */
+	uint64_t unlogged; /* failures since the last line */
 
 	void *priv;
 };

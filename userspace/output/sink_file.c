@@ -41,9 +41,9 @@ static void file_free(struct ks_sink *s)
 }
 
 static const struct ks_sink_ops stdout_ops = {
-	.acquire = stdout_acquire,
-	.stop = stdout_stop,
-	.free = file_free,
+    .acquire = stdout_acquire,
+    .stop = stdout_stop,
+    .free = file_free,
 };
 
 int ks_sink_stdout_new(struct ks_sink **out, size_t cap)
@@ -104,11 +104,11 @@ static void file_stop(struct ks_sink *s, uint64_t deadline)
 }
 
 static const struct ks_sink_ops file_ops = {
-	.acquire = file_acquire,
-	.done = file_done,
-	.reopen = file_reopen,
-	.stop = file_stop,
-	.free = file_free,
+    .acquire = file_acquire,
+    .done = file_done,
+    .reopen = file_reopen,
+    .stop = file_stop,
+    .free = file_free,
 };
 
 int ks_sink_file_new(const struct ks_config *cfg, size_t cap, struct ks_sink **out)

@@ -18,10 +18,10 @@
 #include "log.h"
 #include "output/sink.h"
 
-#define HTTP_ATTEMPTS      3
-#define HTTP_TIMEOUT_MS    10000
-#define HTTP_CONNECT_MS    5000
-#define HTTP_ECHO_MAX      512
+#define HTTP_ATTEMPTS	3
+#define HTTP_TIMEOUT_MS 10000
+#define HTTP_CONNECT_MS 5000
+#define HTTP_ECHO_MAX	512
 
 struct http_sink {
 	struct ks_sink base;
@@ -128,8 +128,9 @@ static void *http_main(void *arg)
 		}
 		uint64_t now = ks_now_ns();
 		if (draining && (now >= h->deadline || s->consecutive >= HTTP_ATTEMPTS))
-			drop_all(h, now >= h->deadline ? "still undelivered at the shutdown deadline"
-						       : "the receiver kept failing during shutdown");
+			drop_all(h, now >= h->deadline
+					? "still undelivered at the shutdown deadline"
+					: "the receiver kept failing during shutdown");
 		if (!ks_fifo_count(&s->backlog)) {
 			if (h->stopping)
 				break;
@@ -159,8 +160,9 @@ static void *http_main(void *arg)
 		if (rc == -EPROTO || ++s->attempts >= HTTP_ATTEMPTS) {
 			s->attempts = 0;
 			ks_msg_put(ks_fifo_pop(&s->backlog));
-			ks_sink_drop(s, 1, rc == -EPROTO ? "refused by the receiver"
-							 : "gave up after repeated failures");
+			ks_sink_drop(s, 1,
+				     rc == -EPROTO ? "refused by the receiver"
+						   : "gave up after repeated failures");
 		}
 	}
 	pthread_mutex_unlock(&h->mu);
@@ -228,10 +230,10 @@ static void http_free(struct ks_sink *s)
 }
 
 static const struct ks_sink_ops http_ops = {
-	.start = http_start,
-	.enqueue = http_enqueue,
-	.stop = http_stop,
-	.free = http_free,
+    .start = http_start,
+    .enqueue = http_enqueue,
+    .stop = http_stop,
+    .free = http_free,
 };
 
 /* Falco accepts a quoted URL ("'http://x'") and unquotes it. */
@@ -246,8 +248,9 @@ static char *unquote(const char *u)
 static int setup_curl(struct http_sink *h, const struct ks_config *cfg)
 {
 	CURL *c = h->curl;
-	const char *ct = ks_config_bool(cfg, "json_output", false) ? "Content-Type: application/json"
-								    : "Content-Type: text/plain";
+	const char *ct = ks_config_bool(cfg, "json_output", false)
+			     ? "Content-Type: application/json"
+			     : "Content-Type: text/plain";
 	struct curl_slist *l = curl_slist_append(NULL, ct);
 	if (l)
 		h->hdrs = l;

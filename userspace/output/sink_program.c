@@ -29,9 +29,9 @@ struct program_sink {
 	struct ks_sink base;
 	char *cmd;
 	bool keep_alive;
-	pid_t pid;  /* the child, or -1 */
-	int pidfd;  /* becomes readable when it exits */
-	int wfd;    /* its stdin */
+	pid_t pid; /* the child, or -1 */
+	int pidfd; /* becomes readable when it exits */
+	int wfd;   /* its stdin */
 };
 
 static int spawn(struct program_sink *p)
@@ -47,15 +47,15 @@ static int spawn(struct program_sink *p)
 	sigset_t none, def;
 	sigemptyset(&none);
 	sigemptyset(&def);
-	static const int defaults[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
-				       SIGUSR2, SIGCHLD, SIGALRM};
+	static const int defaults[] = {SIGPIPE, SIGINT,	 SIGTERM, SIGHUP, SIGQUIT,
+				       SIGUSR1, SIGUSR2, SIGCHLD, SIGALRM};
 	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
 		sigaddset(&def, defaults[i]);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &def);
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-					      POSIX_SPAWN_SETPGROUP);
+					  POSIX_SPAWN_SETPGROUP);
 	char *argv[] = {"/bin/sh", "-c", p->cmd, NULL};
 	pid_t pid;
 	int rc = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, environ);
@@ -89,7 +89,8 @@ static void reap(struct program_sink *p, bool kill_it)
 		if (r == 0)
 			r = waitpid(p->pid, &st, 0); /* SIGKILLed or known to have exited */
 		if (r > 0 && WIFEXITED(st) && WEXITSTATUS(st) != 0)
-			ks_log_debug("program output: '%s' exited with %d", p->cmd, WEXITSTATUS(st));
+			ks_log_debug("program output: '%s' exited with %d", p->cmd,
+				     WEXITSTATUS(st));
 	}
 	if (p->pidfd >= 0)
 		close(p->pidfd);
@@ -160,11 +161,11 @@ static void program_free(struct ks_sink *s)
 }
 
 static const struct ks_sink_ops program_ops = {
-	.acquire = program_acquire,
-	.done = program_done,
-	.waited = program_waited,
-	.stop = program_stop,
-	.free = program_free,
+    .acquire = program_acquire,
+    .done = program_done,
+    .waited = program_waited,
+    .stop = program_stop,
+    .free = program_free,
 };
 
 int ks_sink_program_new(const struct ks_config *cfg, size_t cap, struct ks_sink **out)

@@ -89,11 +89,11 @@ static void syslog_free(struct ks_sink *s)
 }
 
 static const struct ks_sink_ops syslog_ops = {
-	.acquire = syslog_acquire,
-	.frame = syslog_frame,
-	.done = syslog_done,
-	.stop = syslog_stop,
-	.free = syslog_free,
+    .acquire = syslog_acquire,
+    .frame = syslog_frame,
+    .done = syslog_done,
+    .stop = syslog_stop,
+    .free = syslog_free,
 };
 
 int ks_sink_syslog_new(const char *path, size_t cap, struct ks_sink **out)

@@ -13,9 +13,9 @@
 #include "output/outputs_int.h"
 
 enum { TAG_WRITE = 0, TAG_WAIT = 1, TAG_EVENT = 2, TAG_CANCEL = 3, TAG_MASK = 3 };
-#define TICK_NS          (200ull * 1000000ull) /* upper bound of any sleep */
-#define STOP_ATTEMPTS    3                     /* failures in a row that end a drain */
-#define CANCEL_GRACE_NS  (1000ull * 1000000ull)
+#define TICK_NS		(200ull * 1000000ull) /* upper bound of any sleep */
+#define STOP_ATTEMPTS	3		      /* failures in a row that end a drain */
+#define CANCEL_GRACE_NS (1000ull * 1000000ull)
 
 static uint64_t ud(void *p, unsigned tag)
 {
@@ -88,7 +88,8 @@ static void fan_out(struct ks_outputs *o)
 			struct ks_sink *s = o->sink[i];
 			if (!is_uring(s)) {
 				if (s->ops->enqueue(s, m))
-					ks_sink_drop(s, 1, "its backlog is full (receiver slow or down)");
+					ks_sink_drop(s, 1,
+						     "its backlog is full (receiver slow or down)");
 				continue;
 			}
 			ks_msg_get(m);
@@ -309,7 +310,8 @@ void *ks_writer_main(void *arg)
 			if (cancelled && !give_up_at)
 				give_up_at = now + CANCEL_GRACE_NS;
 			if (give_up_at && now >= give_up_at) {
-				ks_log_error("outputs: a sink write is stuck in the kernel; leaving it");
+				ks_log_error(
+				    "outputs: a sink write is stuck in the kernel; leaving it");
 				break;
 			}
 		}

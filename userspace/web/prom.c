@@ -154,8 +154,8 @@ void ks_prom_counter(struct ks_prom *p, const char *name, const char *help,
 	emit(p, name, help, "counter", labels, v);
 }
 
-void ks_prom_gauge(struct ks_prom *p, const char *name, const char *help,
-		   const char *const *labels, double value)
+void ks_prom_gauge(struct ks_prom *p, const char *name, const char *help, const char *const *labels,
+		   double value)
 {
 	char v[48];
 	if (isnan(value))
@@ -173,8 +173,13 @@ int ks_prom_parse_duration(const char *s, uint64_t *ms)
 		const char *unit;
 		uint64_t ms;
 	} units[] = {
-		{"y", 365ull * 86400000}, {"w", 7ull * 86400000}, {"d", 86400000}, {"h", 3600000},
-		{"m", 60000},             {"s", 1000},            {"ms", 1},
+	    {"y", 365ull * 86400000},
+	    {"w", 7ull * 86400000},
+	    {"d", 86400000},
+	    {"h", 3600000},
+	    {"m", 60000},
+	    {"s", 1000},
+	    {"ms", 1},
 	};
 	const size_t nunits = sizeof units / sizeof units[0];
 	uint64_t total = 0;

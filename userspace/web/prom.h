@@ -32,8 +32,8 @@ char *ks_prom_take(struct ks_prom *p, size_t *len);
 /* labels: NULL, or "name", "value", ..., NULL. */
 void ks_prom_counter(struct ks_prom *p, const char *name, const char *help,
 		     const char *const *labels, uint64_t value);
-void ks_prom_gauge(struct ks_prom *p, const char *name, const char *help,
-		   const char *const *labels, double value);
+void ks_prom_gauge(struct ks_prom *p, const char *name, const char *help, const char *const *labels,
+		   double value);
 
 /*
  * A Prometheus/Falco duration, as in metrics.interval: "1s", "15m", "1h30m", "500ms", "2d"

@@ -43,7 +43,8 @@ static void process_metrics(struct ks_prom *p)
 		      "Resident set size of the Kestrel process.", NULL, (double)rss * page);
 	ks_prom_gauge(p, "kestrel_process_virtual_memory_bytes",
 		      "Virtual memory size of the Kestrel process.", NULL, (double)size * page);
-	ks_prom_gauge(p, "kestrel_build_info", "Kestrel version and the Falco engine version it "
+	ks_prom_gauge(p, "kestrel_build_info",
+		      "Kestrel version and the Falco engine version it "
 		      "implements.",
 		      (const char *[]){"version", KS_VERSION, "engine_version",
 				       KS_FALCO_ENGINE_VERSION, NULL},
@@ -54,24 +55,24 @@ static void output_metrics(struct ks_outputs *o, struct ks_prom *p)
 {
 	struct ks_outputs_stats st;
 	ks_outputs_stats(o, &st);
-	ks_prom_gauge(p, "kestrel_outputs_queue_depth", "Alerts waiting in the output queue.",
-		      NULL, (double)st.queue_depth);
+	ks_prom_gauge(p, "kestrel_outputs_queue_depth", "Alerts waiting in the output queue.", NULL,
+		      (double)st.queue_depth);
 	ks_prom_gauge(p, "kestrel_outputs_queue_capacity", "Capacity of the output queue.", NULL,
 		      (double)st.queue_capacity);
-	ks_prom_counter(p, "kestrel_outputs_queued_total", "Alerts accepted into the queue.",
-			NULL, st.pushed);
+	ks_prom_counter(p, "kestrel_outputs_queued_total", "Alerts accepted into the queue.", NULL,
+			st.pushed);
 	ks_prom_counter(p, "kestrel_outputs_queue_drops_total",
 			"Alerts dropped because the output queue was full.", NULL, st.queue_drops);
 	static const struct {
 		const char *name, *help;
 		size_t off;
 	} per[] = {
-		{"kestrel_outputs_sink_written_total", "Alerts delivered, by sink.",
-		 offsetof(struct ks_sink_stats, written)},
-		{"kestrel_outputs_sink_failures_total", "Failed delivery attempts, by sink.",
-		 offsetof(struct ks_sink_stats, failures)},
-		{"kestrel_outputs_sink_drops_total", "Alerts given up on, by sink.",
-		 offsetof(struct ks_sink_stats, dropped)},
+	    {"kestrel_outputs_sink_written_total", "Alerts delivered, by sink.",
+	     offsetof(struct ks_sink_stats, written)},
+	    {"kestrel_outputs_sink_failures_total", "Failed delivery attempts, by sink.",
+	     offsetof(struct ks_sink_stats, failures)},
+	    {"kestrel_outputs_sink_drops_total", "Alerts given up on, by sink.",
+	     offsetof(struct ks_sink_stats, dropped)},
 	};
 	for (size_t k = 0; k < sizeof per / sizeof per[0]; k++)
 		for (size_t i = 0; i < st.nsinks; i++) {
@@ -91,8 +92,8 @@ void ks_web_render_metrics(const struct ks_web_hooks *h, struct ks_prom *p)
 	process_metrics(p);
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char *type,
-			     char *body, size_t len, enum MHD_ResponseMemoryMode mode)
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char *type, char *body,
+			     size_t len, enum MHD_ResponseMemoryMode mode)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
 	if (!r) {
@@ -133,7 +134,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return reply_const(c, MHD_HTTP_OK, json,
 				   "{\"kestrel_version\": \"" KS_VERSION
 				   "\", \"engine_version\": \"" KS_FALCO_ENGINE_VERSION
-				   "\", \"engine_version_semver\": \"" KS_FALCO_ENGINE_VERSION "\"}");
+				   "\", \"engine_version_semver\": \"" KS_FALCO_ENGINE_VERSION
+				   "\"}");
 	if (w->metrics && strcmp(url, "/metrics") == 0) {
 		struct ks_prom p;
 		ks_prom_init(&p, METRICS_MAX);
@@ -251,20 +253,20 @@ int ks_web_new(const struct ks_config *cfg, const struct ks_web_hooks *hooks, st
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	struct MHD_OptionItem opts[] = {
-		/* the logger first, so that even option errors go through it */
-		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
-		{MHD_OPTION_SOCK_ADDR, 0, &a.sa},
-		{MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT, NULL},
-		{MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT, NULL},
-		{threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
-		{MHD_OPTION_END, 0, NULL},
+	    /* the logger first, so that even option errors go through it */
+	    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
+	    {MHD_OPTION_SOCK_ADDR, 0, &a.sa},
+	    {MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT, NULL},
+	    {MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT, NULL},
+	    {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
+	    {MHD_OPTION_END, 0, NULL},
 	};
 	w->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handle, w, MHD_OPTION_ARRAY,
 				opts, MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!w->d) {
-		ks_log_error("web: cannot listen on %s port %d (in use? webserver.listen_port)", host,
-			     port);
+		ks_log_error("web: cannot listen on %s port %d (in use? webserver.listen_port)",
+			     host, port);
 		ks_web_free(w);
 		return -EADDRINUSE;
 	}

@@ -21,10 +21,10 @@ struct ks_web;
 /* Called on the web server's thread, concurrently with capture: read counters atomically
  * (relaxed loads are fine). Everything here must outlive ks_web_free. */
 struct ks_web_hooks {
-	bool (*healthy)(void *ctx);                     /* NULL: always healthy */
+	bool (*healthy)(void *ctx);		       /* NULL: always healthy */
 	void (*metrics)(void *ctx, struct ks_prom *p); /* NULL: no engine metrics */
 	void *ctx;
-	struct ks_outputs *outputs;                     /* NULL: no output metrics */
+	struct ks_outputs *outputs; /* NULL: no output metrics */
 };
 
 /* Start serving. *out is NULL (and 0 returned) when webserver.enabled is false.
