@@ -12,6 +12,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "kestrel_abi.h"
+#include "ks_fill_ext.h"
 #include "ks_net.h"
 #include "ks_record.h"
 #include "ks_task.h"
@@ -138,7 +139,12 @@ __noinline int ks_fill_exec(struct ks_scratch *s, __s64 ret, __u64 filename)
 	if (exe && rest && rest <= KS_MAX_ARGS && ks_room(s, KS_MAX_ARGS)) {
 		__u8 *p = &s->rec[s->off & KS_OFF_MASK];
 
-		if (bpf_probe_read_user(p, rest, (void *)(start + exe))) {
+		/* clang tests one copy of rest and passes another, which 6.1's verifier
+		 * then sees as possibly negative: hide rest from clang and bound the
+		 * very register that is passed (rest < KS_MAX_ARGS here, so the mask
+		 * changes nothing) */
+		barrier_var(rest);
+		if (bpf_probe_read_user(p, rest & (KS_MAX_ARGS - 1), (void *)(start + exe))) {
 			s->faults++;
 			ks_put_empty(s);
 		} else {
@@ -310,7 +316,7 @@ static __always_inline bool ks_fill(struct ks_scratch *s, __u64 type, __s64 ret)
 		ks_fill_clone(s, ret, KS_CLONE_VFORK | KS_CLONE_VM | KS_SIGCHLD, 1);
 		return true;
 	}
-	return false;
+	return ks_fill_ext(s, type, ret) != 0;
 }
 
 SEC("tp_btf/sys_exit")

@@ -205,6 +205,16 @@ static u64 ks_caps(const kernel_cap_t *c)
 #endif
 }
 
+/* capset: the inheritable, permitted and effective sets the caller holds now. */
+void ks_put_cur_caps(struct ks_rec *r)
+{
+	const struct cred *cred = current_cred();
+
+	ks_put_u64(r, ks_caps(&cred->cap_inheritable));
+	ks_put_u64(r, ks_caps(&cred->cap_permitted));
+	ks_put_u64(r, ks_caps(&cred->cap_effective));
+}
+
 /* Ids shared by exec and clone records: uid, gid, loginuid. */
 static void ks_put_ids(struct ks_rec *r, const struct cred *cred)
 {

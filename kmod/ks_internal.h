@@ -79,13 +79,19 @@ void ks_put_kernel_str(struct ks_rec *r, const char *s, u32 max);
 void ks_fill_exec(struct ks_rec *r, s64 ret, unsigned long filename);
 void ks_fill_clone(struct ks_rec *r, s64 ret, u64 flags, bool have_flags);
 s64 ks_reaper(struct task_struct *p);
+void ks_put_cur_caps(struct ks_rec *r);
 bool ks_room(struct ks_rec *r, u32 n);
 /* Copy up to max bytes of a NUL-terminated user string to dst without faulting.
  * Returns its length with the NUL, 0 for NULL, or -EFAULT. */
 long ks_user_str(char *dst, unsigned long uptr, u32 max);
 
+/* ks_fill_ext.c: the ABI 2 events; false for a type it does not know */
+bool ks_fill_ext(struct ks_rec *r, u32 type, s64 ret, const unsigned long *a);
+
 /* ks_net.c */
 void ks_put_sockaddr(struct ks_rec *r, unsigned long uaddr, long ulen);
 void ks_put_tuple(struct ks_rec *r, s64 fd);
+/* The kernel's struct sock behind fd, as an id (0 if fd is not a socket). */
+u64 ks_sock_id(s64 fd);
 
 #endif

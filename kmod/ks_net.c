@@ -206,3 +206,19 @@ void ks_put_tuple(struct ks_rec *r, s64 fd)
 	else
 		ks_put_empty(r);
 }
+
+u64 ks_sock_id(s64 fd)
+{
+	struct socket *sock;
+	u64 id;
+	int err;
+
+	if (fd < 0 || fd > INT_MAX)
+		return 0;
+	sock = sockfd_lookup(fd, &err);
+	if (!sock)
+		return 0;
+	id = (u64)(unsigned long)sock->sk;
+	sockfd_put(sock);
+	return id;
+}

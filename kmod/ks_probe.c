@@ -157,7 +157,7 @@ static bool ks_fill(struct ks_rec *r, u32 type, s64 ret, const unsigned long *a)
 		ks_fill_clone(r, ret, KS_CLONE_VFORK | KS_CLONE_VM | KS_SIGCHLD, true);
 		return true;
 	}
-	return false;
+	return ks_fill_ext(r, type, ret, a);
 }
 
 /* This CPU's ring, or NULL (counted) when no reader mapped it. Preemption is off. */

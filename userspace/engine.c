@@ -17,7 +17,7 @@
 #define KS_SEQ_BYTES (64u << 20)
 /* How long a record may take between its timestamp and its commit to the ring; records
  * are released in order once every ring has been drained this far past them. */
-#define KS_SEQ_SLACK_NS (20u * 1000u * 1000u)
+#define KS_SEQ_SLACK_NS (2u * 1000u * 1000u)
 
 volatile sig_atomic_t ks_engine_stop, ks_engine_reload, ks_engine_reopen;
 
@@ -106,7 +106,10 @@ static void on_ordered(void *ctx, const void *rec, size_t len)
 static int on_record(void *ctx, const void *rec, size_t len)
 {
 	struct engine *e = ctx;
-	ks_seq_push(e->seq, rec, len);
+	if (e->drv->ops->ordered)
+		on_ordered(e, rec, len); /* in place, no copy */
+	else
+		ks_seq_push(e->seq, rec, len);
 	return 0;
 }
 
@@ -229,17 +232,29 @@ static int capture_loop(struct engine *e, const struct ks_engine_opts *o, bool r
 			}
 		}
 	}
-	/* Deliver what the probe already wrote (bounded: a busy host never runs dry). */
+	/* Deliver what the probe already wrote (bounded: a busy host never runs dry), once the
+	 * youngest records are past the ordering slack. */
+	if (!replay) {
+		struct timespec pause = {0, 2 * KS_SEQ_SLACK_NS};
+		nanosleep(&pause, NULL);
+	}
 	for (int i = 0; !replay && i < 64 && ks_driver_next(e->drv, on_record, e, 0) > 0; i++)
 		;
 	ks_seq_release(e->seq, UINT64_MAX);
 	return rc;
 }
 
+static int write_snapshot_record(void *ctx, const void *rec, size_t len)
+{
+	return ks_capture_write(ctx, rec, len);
+}
+
 static int start(struct engine *e, const struct ks_engine_opts *o)
 {
 	bool ok = true;
 	struct ks_state_opts so = {
+		/* a replay starts from the capture's snapshot, never from this host's /proc */
+		.no_proc = o->replay_file != NULL,
 		.proc_root = "/proc",
 		.passwd_file = "/etc/passwd",
 		.group_file = "/etc/group",
@@ -264,6 +279,13 @@ static int start(struct engine *e, const struct ks_engine_opts *o)
 					 .ctx = e,
 					 .outputs = e->out};
 	rc = ks_web_new(e->cfg, &e->hooks, &e->web);
+	if (rc && !ks_config_has(e->cfg, "webserver.enabled")) {
+		/* on by default, as in Falco; a busy default port must not stop the sensor */
+		ks_log_warn("running without the web server (/healthz, /metrics); set "
+			    "webserver.enabled or webserver.listen_port to choose");
+		rc = 0;
+		e->web = NULL;
+	}
 	if (rc)
 		return rc;
 	rc = open_driver(e->cfg, o->replay_file, &e->drv);
@@ -305,6 +327,9 @@ int ks_engine_run(struct ks_config *cfg, struct ks_ruleset *rs, const struct ks_
 	}
 	if (o->write_file) {
 		rc = ks_capture_open(o->write_file, e->boot_to_epoch_ns, &e->capture);
+		/* the process table the run starts from goes first, so a replay starts there too */
+		if (!rc)
+			rc = ks_state_snapshot(e->state, write_snapshot_record, e->capture);
 		if (rc)
 			goto cleanup;
 	}

@@ -21,14 +21,40 @@ enum ks_event_type ks_event_type_by_name(const char *name)
 	return KS_E_UNKNOWN;
 }
 
-int ks_event_param_index(enum ks_event_type type, const char *name)
+static int param_index_slow(enum ks_event_type type, const char *name)
 {
-	if (type <= KS_E_UNKNOWN || type >= KS_E_MAX)
-		return -1;
 	for (unsigned i = 0; i < ks_events[type].nparams; i++)
 		if (strcmp(ks_events[type].params[i].name, name) == 0)
 			return (int)i;
 	return -1;
+}
+
+/*
+ * Callers look parameters up by name with string literals, once or more per event: a
+ * direct-mapped cache keyed by the name's address makes that a load and a compare. Each
+ * slot is one 64-bit word (address << 16 | type << 8 | index + 1), read and written
+ * atomically, so threads may share it.
+ */
+#define PIDX_SLOTS 512
+static uint64_t pidx_cache[PIDX_SLOTS];
+
+int ks_event_param_index(enum ks_event_type type, const char *name)
+{
+	if (type <= KS_E_UNKNOWN || type >= KS_E_MAX)
+		return -1;
+	uintptr_t a = (uintptr_t)name;
+	size_t slot = ((a >> 3) ^ (a >> 12) ^ ((uintptr_t)type * 0x9e37u)) % PIDX_SLOTS;
+	uint64_t key = ((uint64_t)a << 16) | ((uint64_t)type << 8);
+	uint64_t v = __atomic_load_n(&pidx_cache[slot], __ATOMIC_RELAXED);
+	/* the key is the name's address: a freed name's address may come back holding
+	 * another name (a field reference parsed, freed and parsed again), so check it */
+	if ((v & ~(uint64_t)0xff) == key && (v & 0xff) &&
+	    strcmp(ks_events[type].params[(v & 0xff) - 1].name, name) == 0)
+		return (int)(v & 0xff) - 1;
+	int i = param_index_slow(type, name);
+	if (a < ((uint64_t)1 << 48) && type < 256 && i < 255)
+		__atomic_store_n(&pidx_cache[slot], key | (uint64_t)(i + 1), __ATOMIC_RELAXED);
+	return i;
 }
 
 void *ks_arena_alloc(struct ks_arena *a, size_t n)

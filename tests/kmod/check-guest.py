@@ -9,7 +9,7 @@ log, kver, series = sys.argv[1], sys.argv[2], sys.argv[3]
 lines = open(log, errors="replace").read().splitlines()
 problems = []
 EXPECTED_RULES = {"kmod test sensitive read", "kmod test write in tmp", "kmod test exec with args",
-                  "kmod test outbound connection", "kmod test inbound connection"}
+                  "kmod test outbound connection", "kmod test inbound connection", "kmod test dup"}
 
 
 def grab(pattern, default=None):

@@ -40,6 +40,8 @@ check socket 'R socket tid=[0-9]+ pid=[0-9]+ res=[0-9]+ domain=2 type=1 ' $D
 check connect 'R connect tid=[0-9]+ pid=[0-9]+ res=0 fd=[0-9]+ addr=027f000001611e tuple=027f0000017f000001[0-9a-f]{4}611e$' $D
 check accept 'R accept4? tid=[0-9]+ pid=[0-9]+ res=[0-9]+ fd=[0-9]+ tuple=(027f0000017f000001611e|0a(00){10}ffff7f000001(00){10}ffff7f000001611e)[0-9a-f]{4}$' $D
 check close 'R close tid=[0-9]+ pid=[0-9]+ res=0 fd=[0-9]+' $D
+check dup2 'R dup2 tid=[0-9]+ pid=[0-9]+ res=1 oldfd=[0-9]+ newfd=1$' $D
+check pipe 'R pipe2? tid=[0-9]+ pid=[0-9]+ res=0 fd1=[0-9]+ fd2=[0-9]+ ino=[1-9][0-9]*' $D
 check procexit 'R procexit tid=[0-9]+ pid=[0-9]+ .*status=0 reaper=' $D
 grep -qi FAIL /tmp/checks && sed 's/^/guest: dump: /' $D
 

@@ -3,6 +3,8 @@
 # record checks in guest-init.sh look for. Keep it small: the guest runs under TCG.
 cat /etc/shadow >/dev/null
 echo kestrel >/tmp/kestrel-kmod-written
+# a redirection of a builtin: the shell dup2()s the opened file onto fd 1
+echo kestrel >/tmp/kestrel-kmod-dup
 /bin/true kestrel-arg1 kestrel-arg2
 /nonexistent-kestrel 2>/dev/null
 (cd /tmp && /bin/true kestrel-in-tmp)

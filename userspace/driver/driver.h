@@ -5,6 +5,7 @@
 #ifndef KS_DRIVER_H
 #define KS_DRIVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,8 @@ typedef int (*ks_record_cb)(void *ctx, const void *rec, size_t len);
 /* Backend vtable; each driver_<kind>.c defines one. */
 struct ks_driver_ops {
 	const char *kind;
+	/* next() delivers records in timestamp order across CPUs (else the engine sorts) */
+	bool ordered;
 	int (*open)(struct ks_driver *d, const struct ks_driver_opts *o);
 	int (*set_filter)(struct ks_driver *d, const uint8_t filter[KS_FILTER_BYTES]);
 	int (*start)(struct ks_driver *d);

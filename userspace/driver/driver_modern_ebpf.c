@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf_ring.h"
 #include "driver.h"
 #include "kestrel.skel.h"
 #include "log.h"
@@ -26,18 +27,20 @@
 #define KS_DEFAULT_RING_BYTES (8ull << 20)
 #define KS_MAX_RING_BYTES     (1ull << 30)
 #define KS_POLL_CAP_MS	      10
+/* A record is handed out once every ring has been read past its timestamp; allow this
+ * long between a probe taking the timestamp and committing the record. */
+#define KS_ORDER_SLACK_NS (2u * 1000u * 1000u)
+/* Records per next() call at most, so the engine's loop gets to run its ticks. */
+#define KS_BATCH_MAX (1u << 18)
 
 struct ks_ebpf {
 	struct kestrel_bpf *skel;
-	struct ring_buffer *rb;
 	int *ring_fd;
+	struct ks_bpf_ring *rings;
+	int epfd;
+	uint64_t ring_size;
 	unsigned nrings;
 	unsigned ncpus; /* possible CPUs: the size of per-CPU map values */
-	/* the batch being delivered by next() */
-	ks_record_cb cb;
-	void *cb_ctx;
-	int delivered;
-	bool stop;
 };
 
 /* libbpf's messages (the verifier log among them) through our log. A load failure can
@@ -92,25 +95,17 @@ static uint64_t ks_ring_size(uint64_t want)
 	return size;
 }
 
-static int ks_on_record(void *ctx, void *data, size_t len)
-{
-	struct ks_ebpf *e = ctx;
-
-	e->delivered++;
-	if (e->cb(e->cb_ctx, data, len)) {
-		e->stop = true;
-		return -ECANCELED; /* libbpf stops here; this record is already consumed */
-	}
-	return 0;
-}
-
 static void ebpf_close(struct ks_driver *d)
 {
 	struct ks_ebpf *e = d->priv;
 
 	if (!e)
 		return;
-	ring_buffer__free(e->rb);
+	for (unsigned i = 0; e->rings && i < e->nrings; i++)
+		ks_bpf_ring_close(&e->rings[i]);
+	free(e->rings);
+	if (e->epfd >= 0)
+		close(e->epfd);
 	kestrel_bpf__destroy(e->skel);
 	for (unsigned i = 0; e->ring_fd && i < e->nrings; i++)
 		if (e->ring_fd[i] >= 0)
@@ -143,6 +138,7 @@ static int ks_make_rings(struct ks_ebpf *e, const struct ks_driver_opts *o)
 		}
 	}
 	e->skel->bss->ks_wakeup_bytes = size / 4;
+	e->ring_size = size;
 	return 0;
 }
 
@@ -160,18 +156,24 @@ static int ks_fill_rings(struct ks_ebpf *e, const struct ks_driver_opts *o)
 			return err;
 		}
 	}
-	e->rb = ring_buffer__new(e->ring_fd[0], ks_on_record, e, NULL);
-	if (!e->rb) {
-		int err = -errno;
+	uint64_t size = e->ring_size;
+	e->rings = calloc(e->nrings, sizeof(*e->rings));
+	e->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!e->rings || e->epfd < 0) {
+		int err = e->rings ? -errno : -ENOMEM;
 
-		ks_log_error("cannot map the eBPF ring buffers: %s", strerror(-err));
+		ks_log_error("cannot set up reading the eBPF rings: %s", strerror(-err));
 		return err;
 	}
-	for (unsigned i = 1; i < e->nrings; i++) {
-		int err = ring_buffer__add(e->rb, e->ring_fd[i], ks_on_record, e);
+	for (unsigned i = 0; i < e->nrings; i++) {
+		int err = ks_bpf_ring_open(&e->rings[i], e->ring_fd[i], size);
+		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = i};
 
-		if (err) {
-			ks_log_error("cannot map eBPF ring buffer %u: %s", i, strerror(-err));
+		if (err)
+			return err;
+		if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->ring_fd[i], &ev) < 0) {
+			err = -errno;
+			ks_log_error("cannot watch eBPF ring %u: %s", i, strerror(-err));
 			return err;
 		}
 	}
@@ -194,6 +196,8 @@ static int ebpf_open(struct ks_driver *d, const struct ks_driver_opts *o)
 		return ncpus < 0 ? ncpus : -EINVAL;
 	}
 	e = calloc(1, sizeof(*e));
+	if (e)
+		e->epfd = -1;
 	if (!e)
 		return -ENOMEM;
 	d->priv = e;
@@ -262,6 +266,68 @@ static int64_t ks_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static uint64_t ks_boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Hand out every committed record older than the watermark, oldest first across the
+ * rings, in place. Rings drain in timestamp order, so this is a k-way merge of their
+ * heads. Returns the count; *held says whether younger records were left for later.
+ */
+static int ks_drain_ordered(struct ks_ebpf *e, ks_record_cb cb, void *ctx, bool *held)
+{
+	uint64_t watermark = ks_boot_ns() - KS_ORDER_SLACK_NS;
+	int n = 0;
+
+	for (unsigned i = 0; i < e->nrings; i++)
+		ks_bpf_ring_refresh(&e->rings[i]);
+	*held = false;
+	while (n < (int)KS_BATCH_MAX) {
+		const void *best = NULL;
+		uint32_t best_len = 0;
+		uint64_t best_ts = 0;
+		unsigned best_ring = 0;
+
+		for (unsigned i = 0; i < e->nrings; i++) {
+			uint32_t len;
+			const void *rec = ks_bpf_ring_peek(&e->rings[i], &len);
+			uint64_t ts = 0;
+
+			if (!rec)
+				continue;
+			/* a record too short for a header goes out first: the engine refuses it */
+			if (len >= sizeof(struct ks_hdr))
+				memcpy(&ts, rec, sizeof ts);
+			if (ts > watermark) {
+				*held = true;
+				continue;
+			}
+			if (!best || ts < best_ts) {
+				best = rec;
+				best_len = len;
+				best_ts = ts;
+				best_ring = i;
+			}
+		}
+		if (!best)
+			break;
+		n++;
+		int stop = cb(ctx, best, best_len);
+
+		ks_bpf_ring_advance(&e->rings[best_ring], best_len);
+		if (stop)
+			break;
+	}
+	for (unsigned i = 0; i < e->nrings; i++)
+		ks_bpf_ring_publish(&e->rings[i]);
+	return n;
+}
+
 /* timeout_ms < 0 waits until a record comes. */
 static int ebpf_next(struct ks_driver *d, ks_record_cb cb, void *ctx, int timeout_ms)
 {
@@ -269,19 +335,12 @@ static int ebpf_next(struct ks_driver *d, ks_record_cb cb, void *ctx, int timeou
 	int64_t deadline = ks_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	struct epoll_event ev[8];
 
-	e->cb = cb;
-	e->cb_ctx = ctx;
-	e->delivered = 0;
-	e->stop = false;
 	for (;;) {
-		int err = ring_buffer__consume(e->rb), wait;
+		bool held;
+		int n = ks_drain_ordered(e, cb, ctx, &held), wait;
 
-		if (err < 0 && !e->stop) {
-			ks_log_error("reading the eBPF rings failed: %s", strerror(-err));
-			return err;
-		}
-		if (e->delivered || e->stop)
-			return e->delivered;
+		if (n)
+			return n;
 		wait = KS_POLL_CAP_MS;
 		if (timeout_ms >= 0) {
 			int64_t left = deadline - ks_now_ms();
@@ -291,11 +350,19 @@ static int ebpf_next(struct ks_driver *d, ks_record_cb cb, void *ctx, int timeou
 			if (left < wait)
 				wait = (int)left;
 		}
+		if (held) {
+			/* records younger than the slack: they are due in a moment */
+			struct timespec ts = {0, KS_ORDER_SLACK_NS / 2};
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
 		/* woken early only by a ring filling up; a signal ends the wait too */
-		if (epoll_wait(ring_buffer__epoll_fd(e->rb), ev, 8, wait) < 0) {
+		if (epoll_wait(e->epfd, ev, 8, wait) < 0) {
 			if (errno == EINTR)
 				return 0;
-			err = -errno;
+			int err = -errno;
+
 			ks_log_error("waiting for the eBPF rings failed: %s", strerror(-err));
 			return err;
 		}
@@ -331,6 +398,7 @@ out:
 }
 
 const struct ks_driver_ops ks_driver_modern_ebpf = {
+	.ordered = true,
     .kind = "modern_ebpf",
     .open = ebpf_open,
     .set_filter = ebpf_set_filter,

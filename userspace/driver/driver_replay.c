@@ -134,6 +134,7 @@ uint64_t ks_driver_replay_boot_offset(const struct ks_driver *d)
 
 const struct ks_driver_ops ks_driver_replay = {
 	.kind = "replay",
+	.ordered = true, /* captures are written in order */
 	.open = replay_open,
 	.set_filter = replay_set_filter,
 	.start = replay_start,

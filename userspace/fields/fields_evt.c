@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fields.h"
+#include "fields/flagnames.h"
 
 static int f_num(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, size_t m)
 {
@@ -305,7 +306,11 @@ static int f_arg(struct ks_event *ev, const struct ks_field_ref *r, struct ks_va
 	char *buf = ks_arena_alloc(ev->arena, 4096);
 	if (!buf)
 		return 0;
-	render_param(ev, (unsigned)i, buf, 4096);
+	/* flags and modes by name where Falco names them (evt.arg.flags contains O_TRUNC) */
+	if ((t != KS_PT_FLAGS32 && t != KS_PT_FLAGS64 && t != KS_PT_MODE) ||
+	    !ks_flags_render(ev->type, ev->info->params[i].name, ks_event_u64(ev, (unsigned)i, 0),
+			     buf, 4096))
+		render_param(ev, (unsigned)i, buf, 4096);
 	return ks_value_str(o, buf);
 }
 

@@ -479,6 +479,12 @@ void ks_state_before(struct ks_state *st, struct ks_event *ev)
 	case KS_E_CONTAINER:
 		caller(st, ev, false); /* an exiting or synthetic task is not worth a /proc read */
 		return;
+	case KS_E_PROCINFO:
+		ks_snap_procinfo(st, ev);
+		return;
+	case KS_E_FDINFO:
+		ks_snap_fdinfo(st, ev);
+		return;
 	default:
 		break;
 	}
@@ -551,6 +557,7 @@ void ks_state_after(struct ks_state *st, struct ks_event *ev)
 		ev->thread = NULL; /* freed */
 		break;
 	default:
+		ks_ext_after(st, ev);
 		break;
 	}
 	ev->fd = NULL; /* may have been freed */

@@ -8,11 +8,15 @@
  *   setuid/setgid: res uid|gid | setreuid: res ruid euid | setresuid: res ruid euid suid
  *   (and the gid twins) | chdir: res path | fchdir: res fd | memfd_create: res name flags
  *   eventfd*, signalfd*, timerfd_create, inotify_init*, epoll_create*, userfaultfd,
- *   io_uring_setup: res | listen: res fd
+ *   io_uring_setup: res | listen: res fd | bind: res addr fd | setsid: res |
+ *   setpgid: res pid pgid | prctl: res option arg2_str | capset: res cap_inheritable
+ *   cap_permitted cap_effective | close_range: res fd max_fd flags (applied after the rules)
  * Events of any type with an "fd" parameter get ev->fd pointed at that descriptor.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +56,17 @@ static const struct {
     {"userfaultfd", KS_EXT_USERFAULTFD},
     {"io_uring_setup", KS_EXT_IOURING},
     {"listen", KS_EXT_LISTEN},
+    {"bind", KS_EXT_BIND},
+    {"setsid", KS_EXT_SETSID},
+    {"setpgid", KS_EXT_SETPGID},
+    {"prctl", KS_EXT_PRCTL},
+    {"capset", KS_EXT_CAPSET},
+    {"close_range", KS_EXT_CLOSE_RANGE},
 };
+
+#define KS_PR_SET_NAME	       15
+#define KS_CLOSE_RANGE_UNSHARE (1u << 1)
+#define KS_CLOSE_RANGE_CLOEXEC (1u << 2)
 
 void ks_ext_bind(struct ks_state *st)
 {
@@ -73,6 +87,88 @@ static int64_t p_s64(const struct ks_event *ev, const char *name, int64_t def)
 	return ks_event_s64_by_name(ev, name, def);
 }
 
+static bool p_has(const struct ks_event *ev, const char *name)
+{
+	int i = ks_event_param_index(ev->type, name);
+	return i >= 0 && ks_event_has(ev, (unsigned)i);
+}
+
+/* Apply fn to every known thread of process pid (ids such as sid and pgid are per
+ * process): the leader and the threads listed under it. */
+static void for_process(struct ks_state *st, int64_t pid,
+			void (*fn)(struct ks_thread *, int64_t, int64_t), int64_t a, int64_t b)
+{
+	struct ks_thr *leader = ks_thr_find(st, pid);
+	if (!leader || leader->t.pid != pid)
+		return;
+	fn(&leader->t, a, b);
+	for (struct ks_list *l = leader->members.next; l != &leader->members; l = l->next)
+		fn(&ks_container_of(l, struct ks_thr, member_node)->t, a, b);
+}
+
+static void set_sid_pgid(struct ks_thread *t, int64_t sid, int64_t pgid)
+{
+	if (sid > 0)
+		t->sid = sid;
+	if (pgid > 0)
+		t->pgid = pgid;
+}
+
+/* bind: the local end of a socket (the server side, as Falco sees a bound socket). */
+static void on_bind(struct ks_state *st, struct ks_event *ev)
+{
+	int64_t num = p_s64(ev, "fd", -1);
+	struct ks_fd *fd = ks_state_fd(st, ev->thread, num);
+	ev->fd = fd;
+	ev->fdnum = num;
+	int ai = ks_event_param_index(ev->type, "addr");
+	if (!fd || p_s64(ev, "res", -1) != 0 || ai < 0 || !ks_event_has(ev, (unsigned)ai))
+		return;
+	const uint8_t *p = ev->param[ai];
+	uint16_t len = ev->plen[ai], port;
+	char ip[INET6_ADDRSTRLEN] = "", *name = NULL;
+	fd->is_server = true;
+	if (p[0] == KS_AF_INET && len == 7) {
+		fd->family = KS_AF_INET;
+		memset(fd->sip, 0, sizeof(fd->sip));
+		memcpy(fd->sip, p + 1, 4);
+		memcpy(&port, p + 5, 2);
+		fd->sport = port;
+		inet_ntop(AF_INET, fd->sip, ip, sizeof(ip));
+	} else if (p[0] == KS_AF_INET6 && len == 19) {
+		fd->family = KS_AF_INET6;
+		memcpy(fd->sip, p + 1, 16);
+		memcpy(&port, p + 17, 2);
+		fd->sport = port;
+		inet_ntop(AF_INET6, fd->sip, ip, sizeof(ip));
+	} else if (p[0] == KS_AF_UNIX && len >= 2) {
+		fd->family = KS_AF_UNIX;
+		fd->type = KS_FD_UNIX_SOCK;
+		name = strndup((const char *)p + 1, len - 1u);
+	} else
+		return;
+	if (!name && asprintf(&name, "%s:%u", ip, fd->sport) < 0)
+		name = NULL;
+	if (name) {
+		free(fd->name);
+		fd->name = name;
+	}
+}
+
+static void on_setpgid(struct ks_state *st, struct ks_event *ev, struct ks_thr *th)
+{
+	if (!th || p_s64(ev, "res", -1) != 0)
+		return;
+	int64_t pid = p_s64(ev, "pid", 0), pgid = p_s64(ev, "pgid", 0);
+	if (pid <= 0)
+		pid = th->t.pid;
+	else if (th->t.vpid > 0 && th->t.vpid != th->t.pid)
+		return; /* a pid of the caller's namespace: we cannot map it to ours */
+	if (pgid <= 0)
+		pgid = pid;
+	for_process(st, pid, set_sid_pgid, 0, pgid);
+}
+
 static struct ks_fd *add_fd(struct ks_state *st, struct ks_thr *th, int64_t num,
 			    enum ks_fd_type type, const char *name)
 {
@@ -89,12 +185,24 @@ static void on_dup(struct ks_state *st, struct ks_event *ev, struct ks_thr *th, 
 	bool cloexec = false;
 	if (fcntl_cmd) {
 		int64_t cmd = p_s64(ev, "cmd", -1);
+		if (cmd == F_SETFD && res == 0) {
+			/* close-on-exec set or cleared after the open: what exec drops */
+			struct ks_fd *fd = ks_state_fd(st, ev->thread, oldnum);
+			if (fd && p_has(ev, "arg"))
+				fd->open_flags = (p_s64(ev, "arg", 0) & FD_CLOEXEC)
+						     ? fd->open_flags | O_CLOEXEC
+						     : fd->open_flags & ~(uint32_t)O_CLOEXEC;
+		}
 		if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC)
 			return;
 		cloexec = cmd == F_DUPFD_CLOEXEC;
 	} else
 		cloexec = (uint32_t)p_s64(ev, "flags", 0) & O_CLOEXEC;
 	struct ks_fd *old = ks_state_fd(st, ev->thread, oldnum);
+	if (res >= 0 && res != oldnum && !old && ev->thread->fds)
+		/* a copy of something we never saw: whatever the number named before (dup2
+		 * closed it) is gone, and a stale name would be worse than none */
+		ks_fdt_remove(ev->thread->fds, res);
 	if (res < 0 || res == oldnum || !old) {
 		ev->fd = old;
 		ev->fdnum = oldnum;
@@ -260,6 +368,38 @@ void ks_ext_before(struct ks_state *st, struct ks_event *ev, struct ks_thr *th)
 				fd->is_server = true;
 		}
 		break;
+	case KS_EXT_BIND:
+		on_bind(st, ev);
+		break;
+	case KS_EXT_SETSID:
+		/* the caller's process leads a new session and a new group, both its pid */
+		if (th && res > 0)
+			for_process(st, th->t.pid, set_sid_pgid, res, res);
+		break;
+	case KS_EXT_SETPGID:
+		on_setpgid(st, ev, th);
+		break;
+	case KS_EXT_PRCTL:
+		/* PR_SET_NAME names the calling thread only */
+		if (th && res == 0 && p_s64(ev, "option", -1) == KS_PR_SET_NAME) {
+			const char *n = ks_event_str_by_name(ev, "arg2_str");
+			if (n)
+				snprintf(th->t.comm, sizeof(th->t.comm), "%s", n);
+		}
+		break;
+	case KS_EXT_CAPSET:
+		/* capset changes the calling thread's sets; the record has them as they are now */
+		if (th && res == 0) {
+			if (p_has(ev, "cap_inheritable"))
+				th->t.cap_inheritable = (uint64_t)p_s64(ev, "cap_inheritable", 0);
+			if (p_has(ev, "cap_permitted"))
+				th->t.cap_permitted = (uint64_t)p_s64(ev, "cap_permitted", 0);
+			if (p_has(ev, "cap_effective"))
+				th->t.cap_effective = (uint64_t)p_s64(ev, "cap_effective", 0);
+		}
+		break;
+	case KS_EXT_CLOSE_RANGE:
+		break; /* after the rules: they may still want the first fd's name */
 	}
 	/* anything else about an fd (read, write, fchmod, sendto, ...): point at it */
 	int fi = st->fd_param[ev->type];
@@ -267,4 +407,25 @@ void ks_ext_before(struct ks_state *st, struct ks_event *ev, struct ks_thr *th)
 		ev->fdnum = ks_event_s64(ev, (unsigned)fi, -1);
 		ev->fd = ks_state_fd(st, ev->thread, ev->fdnum);
 	}
+}
+
+void ks_ext_after(struct ks_state *st, struct ks_event *ev)
+{
+	if (st->ext_kind[ev->type] != KS_EXT_CLOSE_RANGE || p_s64(ev, "res", -1) != 0 ||
+	    !ev->thread || !ev->thread->fds)
+		return;
+	uint32_t flags = (uint32_t)p_s64(ev, "flags", 0);
+	struct ks_thread *t = ev->thread;
+	if ((flags & KS_CLOSE_RANGE_UNSHARE) && ks_fdt_refs(t->fds) > 1) {
+		/* the caller got its own copy of the table first (CLONE_FILES siblings keep
+		 * theirs); other threads of the process keep pointing at the shared one, which
+		 * is as close as a per-process table gets */
+		struct ks_fdtable *own = ks_fdt_copy(t->fds);
+		if (own) {
+			ks_fdt_put(t->fds);
+			t->fds = own;
+		}
+	}
+	ks_fdt_close_range(t->fds, p_s64(ev, "fd", 0), p_s64(ev, "max_fd", INT64_MAX),
+			   flags & KS_CLOSE_RANGE_CLOEXEC);
 }

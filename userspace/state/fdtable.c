@@ -232,3 +232,22 @@ struct ks_fd *ks_state_fd_next(struct ks_state *st, const struct ks_thread *t, s
 	}
 	return NULL;
 }
+
+void ks_fdt_close_range(struct ks_fdtable *ft, int64_t lo, int64_t hi, bool cloexec_only)
+{
+	if (!ft || lo > hi)
+		return;
+	/* walk the table, not the range: hi is often ~0U */
+	for (size_t i = 0; i < ft->nslots;) {
+		struct ks_fd *fd = ft->slots[i];
+		if (!fd || fd->num < lo || fd->num > hi) {
+			i++;
+			continue;
+		}
+		if (cloexec_only) {
+			fd->open_flags |= O_CLOEXEC;
+			i++;
+		} else
+			ks_fdt_remove(ft, fd->num); /* slot i may now hold a shifted entry */
+	}
+}

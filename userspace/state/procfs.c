@@ -323,7 +323,7 @@ struct ks_thr *ks_proc_read_thread(struct ks_state *st, int64_t pid, int64_t tid
 	if (r < 0 || (size_t)r >= sizeof(dir))
 		return NULL;
 	struct stat sb;
-	if (stat(dir, &sb) != 0)
+	if (st->no_proc || stat(dir, &sb) != 0)
 		return NULL;
 	struct ks_thr *th = ks_thr_alloc(st, tid, pid);
 	if (!th)
@@ -362,6 +362,8 @@ static bool is_number(const char *s)
 
 int ks_state_seed(struct ks_state *st)
 {
+	if (st->no_proc)
+		return 0; /* a replay: the capture's procinfo records are the seed */
 	DIR *d = opendir(st->proc_root);
 	if (!d) {
 		int e = errno;

@@ -22,6 +22,10 @@ struct ks_state_opts {
 	const char *group_file;     /* "/etc/group" unless testing */
 	size_t thread_table_size;   /* max threads (Falco falco_libs.thread_table_size), 0 = 262144 */
 	size_t max_fds_per_process; /* 0 = 4096 */
+	/* Never read proc_root, not even for a thread first seen on the event path: set it
+	 * when replaying a capture (from this machine or another), whose procinfo/fdinfo
+	 * records carry the starting state. ks_state_seed then does nothing. */
+	bool no_proc;
 };
 
 /* A file descriptor. Sockets carry their tuple. */
@@ -91,6 +95,17 @@ struct ks_state *ks_state_new(const struct ks_state_opts *o);
 void ks_state_free(struct ks_state *st);
 /* Read every thread of proc_root into the table. Returns the count or a negative errno. */
 int ks_state_seed(struct ks_state *st);
+
+/*
+ * Write the current state as records, for the head of a capture file: one PROCINFO per
+ * known thread (header tid/pid, ts 0; parents before children, leaders before their other
+ * threads) and one FDINFO per fd of each process (header tid = pid = the process). emit
+ * gets each record; a non-zero return stops the walk and is returned. Returns 0, the
+ * emitter's value, or -ENOMEM. Fed back through ks_state_before, the records rebuild the
+ * threads and fds as the seed had them, without reading /proc.
+ */
+int ks_state_snapshot(struct ks_state *st, int (*emit)(void *ctx, const void *rec, size_t len),
+		      void *ctx);
 
 void ks_state_before(struct ks_state *st, struct ks_event *ev);
 void ks_state_after(struct ks_state *st, struct ks_event *ev);

@@ -102,10 +102,17 @@ enum ks_ext_kind {
 	KS_EXT_USERFAULTFD,
 	KS_EXT_IOURING,
 	KS_EXT_LISTEN,
+	KS_EXT_BIND,
+	KS_EXT_SETSID,
+	KS_EXT_SETPGID,
+	KS_EXT_PRCTL,
+	KS_EXT_CAPSET,
+	KS_EXT_CLOSE_RANGE,
 };
 
 struct ks_state {
 	char *proc_root, *passwd_file, *group_file;
+	bool no_proc; /* never read proc_root (replays): unknown threads start bare */
 	size_t max_threads, max_fds;
 
 	struct ks_thr **buckets;
@@ -167,6 +174,8 @@ struct ks_fd *ks_fdt_find(struct ks_fdtable *ft, int64_t num);
 struct ks_fd *ks_fdt_add(struct ks_fdtable *ft, int64_t num);
 void ks_fdt_remove(struct ks_fdtable *ft, int64_t num);
 void ks_fdt_drop_cloexec(struct ks_fdtable *ft);
+/* close_range: drop the fds in [lo, hi], or with cloexec_only mark them close-on-exec. */
+void ks_fdt_close_range(struct ks_fdtable *ft, int64_t lo, int64_t hi, bool cloexec_only);
 size_t ks_fdt_count(const struct ks_fdtable *ft);
 void ks_fd_clear(struct ks_fd *fd); /* free its strings */
 int ks_fd_copy(struct ks_fd *dst, const struct ks_fd *src);
@@ -177,6 +186,11 @@ struct ks_fd *ks_new_fd(struct ks_state *st, struct ks_thr *th, int64_t num);
 /* events_ext.c */
 void ks_ext_bind(struct ks_state *st);
 void ks_ext_before(struct ks_state *st, struct ks_event *ev, struct ks_thr *th);
+void ks_ext_after(struct ks_state *st, struct ks_event *ev);
+
+/* snapshot.c: PROCINFO and FDINFO records, replayed as the seed would have read them */
+void ks_snap_procinfo(struct ks_state *st, struct ks_event *ev);
+void ks_snap_fdinfo(struct ks_state *st, struct ks_event *ev);
 
 /* paths.c */
 /* Join rel to base (a directory) and normalise ".", ".." and "//"; malloc'd. base may be NULL

@@ -49,6 +49,7 @@ struct ks_state *ks_state_new(const struct ks_state_opts *o)
 	st->group_file = dup_or_default(o ? o->group_file : NULL, "/etc/group");
 	st->max_threads = o && o->thread_table_size ? o->thread_table_size : DEFAULT_THREADS;
 	st->max_fds = o && o->max_fds_per_process ? o->max_fds_per_process : DEFAULT_FDS;
+	st->no_proc = o && o->no_proc;
 	st->nbuckets = MIN_BUCKETS;
 	st->buckets = calloc(st->nbuckets, sizeof(*st->buckets));
 	st->known_ctrs = calloc(KS_KNOWN_CTRS, sizeof(*st->known_ctrs));
@@ -336,7 +337,7 @@ void ks_state_required_syscalls(uint8_t filter[KS_FILTER_BYTES])
 	for (unsigned i = 1; i < KS_E_MAX; i++) {
 		int nr = ks_events[i].syscall_nr;
 		if (nr >= 0 && (unsigned)nr < KS_MAX_SYSCALLS &&
-		    (ks_events[i].flags & (KS_EF_FILE | KS_EF_NET | KS_EF_PROC)))
+		    (ks_events[i].flags & KS_EF_STATE))
 			filter[nr / 8] |= (uint8_t)(1u << (nr % 8));
 	}
 }
