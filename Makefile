@@ -45,12 +45,20 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.h) $(wildcard 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
+# Syscall names by x86_64 number, from the system's kernel headers (evt.type of generic
+# events names the syscall).
+UNISTD := $(firstword $(wildcard /usr/include/x86_64-linux-gnu/asm/unistd_64.h /usr/include/asm/unistd_64.h))
+GEN_HDRS := $(BUILD)/ks_syscall_names.h
+$(BUILD)/ks_syscall_names.h: $(UNISTD)
+	@mkdir -p $(@D)
+	awk '/^#define __NR_[a-z0-9_]+ [0-9]+$$/ { n = $$2; sub("__NR_", "", n); printf "[%s] = \"%s\",\n", $$3, n }' $< > $@.tmp && mv $@.tmp $@
+
 # -MMD: each object depends on exactly the headers it includes
-$(BUILD)/obj/%.o: %.c | $(SKELS)
+$(BUILD)/obj/%.o: %.c | $(SKELS) $(GEN_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/san/%.o: %.c | $(SKELS)
+$(BUILD)/san/%.o: %.c | $(SKELS) $(GEN_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -MMD -MP -c $< -o $@
 

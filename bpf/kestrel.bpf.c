@@ -342,7 +342,9 @@ int BPF_PROG(ks_sys_exit, struct pt_regs *regs, long ret)
 	if (t->thread_info.status & KS_TS_COMPAT) /* ia32 numbers mean other syscalls */
 		return 0;
 	type = ks_nr_event[nr];
-	if (type == KS_E_UNKNOWN || type >= KS_E_MAX)
+	if (type == KS_E_UNKNOWN) /* asked for, but not in the table: the generic record */
+		type = KS_E_GENERIC;
+	if (type >= KS_E_MAX)
 		return 0;
 
 	ts = bpf_ktime_get_boot_ns();
@@ -359,7 +361,10 @@ int BPF_PROG(ks_sys_exit, struct pt_regs *regs, long ret)
 	s->arg[3] = regs->r10;
 	s->arg[4] = regs->r8;
 	s->arg[5] = regs->r9;
-	if (!ks_fill(s, type, ret)) {
+	if (type == KS_E_GENERIC) {
+		ks_put_u64(s, ret);
+		ks_put_u32(s, (__u32)nr);
+	} else if (!ks_fill(s, type, ret)) {
 		st->drops_bug++;
 		return 0;
 	}

@@ -92,6 +92,9 @@ enum ks_param_type {
 	  P(uid, UID) P(gid, GID) P(loginuid, UID) P(pgid, PID) P(sid, PID) P(vpid, PID)        \
 	  P(cgroup, CHARBUF))                                                                   \
 	X(PROCEXIT, "procexit", -1, KS_EF_PROC, P(status, INT64) P(reaper, PID))                \
+	/* Any other syscall the filter asks for (base_syscalls.all): Falco's generic event; \
+	 * evt.type reads as the syscall's own name. */                                      \
+	X(GENERIC, "syscall", -1, 0, P(res, ERRNO) P(id, UINT32))                               \
 	X(DROP, "drop", -1, KS_EF_USER, P(drops, UINT64) P(cpu, UINT32))                        \
 	X(CONTAINER, "container", -1, KS_EF_USER, P(id, CHARBUF))                               \
 	/* A thread as the /proc seed found it; written first into capture files so a replay    \

@@ -212,8 +212,8 @@ static void ks_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 	if (in_compat_syscall()) /* ia32 numbers mean other syscalls */
 		return;
 	type = ks_nr_event[nr];
-	if (type == KS_E_UNKNOWN)
-		return;
+	if (type == KS_E_UNKNOWN) /* asked for, but not in the table: the generic record */
+		type = KS_E_GENERIC;
 
 	ts = ktime_get_boottime_ns();
 	/* one writer per CPU for the scratch and the ring, whatever the kernel's probe
@@ -228,7 +228,11 @@ static void ks_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 		r.off = KS_HDR_SIZE + 2 * ks_nparams[type];
 		r.n = 0;
 		r.faults = 0;
-		if (ks_fill(&r, type, ret, args))
+		if (type == KS_E_GENERIC) {
+			ks_put_u64(&r, ret);
+			ks_put_u32(&r, (u32)nr);
+			ks_finish(c, ring, &r, type, ts, current);
+		} else if (ks_fill(&r, type, ret, args))
 			ks_finish(c, ring, &r, type, ts, current);
 		else
 			c->stats.drops_bug++;

@@ -130,6 +130,10 @@ static int set_filter(struct engine *e)
 	uint8_t filter[KS_FILTER_BYTES] = {0};
 	ks_ruleset_syscalls(e->rules, filter);
 	ks_state_required_syscalls(filter);
+	/* Falco's base_syscalls.all: every syscall, those outside the event table as generic
+	 * records (costly: for measuring and forensics) */
+	if (ks_config_bool(e->cfg, "base_syscalls.all", false))
+		memset(filter, 0xff, sizeof filter);
 	return ks_driver_set_filter(e->drv, filter);
 }
 

@@ -97,8 +97,12 @@ static void test_syscall_filter(void **state)
 	assert_int_equal(nbits(f), table_syscalls());
 	filter_of("not (evt.type = close or evt.type = openat)", f);
 	assert_int_equal(nbits(f), table_syscalls() - 2);
-	/* syscalls Kestrel does not capture can never match */
+	/* a syscall outside the event table is captured as a generic event, by its number */
 	filter_of("evt.type = mprotect", f);
+	assert_int_equal(nbits(f), 1);
+	assert_true(bit(f, 10));
+	/* a name that is no syscall can never match */
+	filter_of("evt.type = nosuchcall", f);
 	assert_int_equal(nbits(f), 0);
 	/* the bits are OR-ed into what is there */
 	struct ks_ruleset *rs;

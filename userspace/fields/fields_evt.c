@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fields.h"
+#include "syscalls.h"
 #include "fields/flagnames.h"
 
 static int f_num(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, size_t m)
@@ -17,9 +18,20 @@ static int f_num(struct ks_event *ev, const struct ks_field_ref *r, struct ks_va
 	return ks_value_u64(o, KS_FT_UINT64, ev->num);
 }
 
+/* A syscall record (written at exit, first parameter the return value)? */
+static bool is_syscall(const struct ks_event *ev)
+{
+	return ev->info->syscall_nr >= 0 || ev->type == KS_E_GENERIC;
+}
+
 static int f_type(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, size_t m)
 {
 	(void)r, (void)m;
+	/* Falco names a generic event after its syscall */
+	if (ev->type == KS_E_GENERIC) {
+		const char *name = ks_syscall_name((unsigned)ks_event_u64(ev, 1, KS_MAX_SYSCALLS));
+		return ks_value_str(o, name ? name : "syscall");
+	}
 	return ks_value_str(o, ev->info->name);
 }
 
@@ -27,7 +39,7 @@ static int f_dir(struct ks_event *ev, const struct ks_field_ref *r, struct ks_va
 {
 	(void)r, (void)m;
 	/* syscall records are written at exit; procexit and user events are Falco "enter" events */
-	return ks_value_str(o, ev->info->syscall_nr >= 0 ? "<" : ">");
+	return ks_value_str(o, is_syscall(ev) ? "<" : ">");
 }
 
 static int f_rawtime(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, size_t m)
@@ -109,7 +121,7 @@ static int f_datetime(struct ks_event *ev, const struct ks_field_ref *r, struct 
 /* The return value: first parameter of every syscall record. */
 static bool has_res(const struct ks_event *ev)
 {
-	return ev->info->syscall_nr >= 0 && ks_event_has(ev, 0);
+	return is_syscall(ev) && ks_event_has(ev, 0);
 }
 
 static int f_rawres(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, size_t m)
@@ -324,7 +336,7 @@ static int f_args(struct ks_event *ev, const struct ks_field_ref *r, struct ks_v
 	size_t n = 0;
 	buf[0] = '\0';
 	/* Falco's evt.args leaves out the return value of exit events */
-	unsigned first = ev->info->syscall_nr >= 0 ? 1 : 0;
+	unsigned first = is_syscall(ev) ? 1 : 0;
 	for (unsigned i = first; i < ev->nparams && n + 2 < cap; i++) {
 		int w = snprintf(buf + n, cap - n, "%s%s=", n ? " " : "", ev->info->params[i].name);
 		if (w < 0 || (size_t)w >= cap - n)

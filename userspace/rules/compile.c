@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rules_priv.h"
+#include "syscalls.h"
 
 #define KS_MAX_COMPILED_DEPTH 2000    /* after macro expansion; the evaluator recurses this deep */
 #define KS_MAX_NODES	      1000000 /* per rule, against exponential macro reuse */
@@ -171,11 +172,25 @@ static int compile_evttype(struct ks_compiler *c, const struct ks_ast *a, struct
 	if (!n || !(n->types = ks_pool_alloc(c->rs->pool, sizeof(*n->types))))
 		return -ENOMEM;
 	n->neg = a->op == KS_OP_NE;
-	/* names Kestrel does not capture (rename, ptrace, ...) can never match: no bit */
+	/* a syscall outside the event table arrives as a generic event naming it; other names
+	 * can never match: no bit */
 	for (size_t i = 0; i < vals->n; i++) {
 		enum ks_event_type t = ks_event_type_by_name(vals->v[i]);
-		if (t != KS_E_UNKNOWN)
+		int nr = t == KS_E_UNKNOWN ? ks_syscall_nr(vals->v[i]) : -1;
+		if (t != KS_E_UNKNOWN) {
 			ks_tset_add(n->types, t);
+		} else if (nr >= 0 && (unsigned)nr < KS_MAX_SYSCALLS) {
+			if (!n->gen_nrs) {
+				n->gen_nrs = ks_pool_alloc(c->rs->pool, KS_FILTER_BYTES);
+				if (!n->gen_nrs)
+					return -ENOMEM;
+				memset(n->gen_nrs, 0, KS_FILTER_BYTES);
+			}
+			n->gen_nrs[nr / 8] |= (uint8_t)(1u << (nr % 8));
+			if (!n->neg)
+				c->rs->gen_filter[nr / 8] |= (uint8_t)(1u << (nr % 8));
+			ks_tset_add(n->types, KS_E_GENERIC);
+		}
 	}
 	*out = n;
 	return 0;

@@ -113,6 +113,12 @@ static bool eval(struct ectx *c, const struct ks_cnode *n)
 	case KS_C_NOT:
 		return !eval(c, n->kids[0]);
 	case KS_C_EVTTYPE:
+		if (c->ev->type == KS_E_GENERIC) {
+			uint64_t nr = ks_event_u64(c->ev, 1, KS_MAX_SYSCALLS);
+			bool named = n->gen_nrs && nr < KS_MAX_SYSCALLS &&
+				     (n->gen_nrs[nr / 8] & (1u << (nr % 8)));
+			return named != n->neg;
+		}
 		return ks_tset_has(n->types, c->ev->type) != n->neg;
 	case KS_C_CMP:
 		return eval_cmp(c, n->cmp);

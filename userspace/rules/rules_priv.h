@@ -263,6 +263,9 @@ struct ks_cnode {
 		struct ks_cmp *cmp;
 		struct ks_tset *types;
 	};
+	/* EVTTYPE: syscalls outside the event table named by the condition (getpid...), which
+	 * arrive as generic events: bit n = syscall n; NULL if none */
+	uint8_t *gen_nrs;
 };
 
 /* operand.c */
@@ -299,6 +302,7 @@ struct ks_ruleset {
 	bool match_all;
 	uint32_t *by_type[KS_E_MAX]; /* rule indexes that can match each event type */
 	uint32_t nby_type[KS_E_MAX];
+	uint8_t gen_filter[KS_FILTER_BYTES]; /* generic syscalls some rule asks for by name */
 	struct ks_vec slots; /* struct ks_slotkey *: distinct field references */
 };
 

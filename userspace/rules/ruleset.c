@@ -29,6 +29,8 @@ void ks_ruleset_syscalls(const struct ks_ruleset *rs, uint8_t filter[KS_FILTER_B
 		if (rs->nby_type[t] && nr >= 0 && (unsigned)nr < KS_MAX_SYSCALLS)
 			filter[nr / 8] |= (uint8_t)(1u << (nr % 8));
 	}
+	for (unsigned i = 0; rs && rs->nby_type[KS_E_GENERIC] && i < KS_FILTER_BYTES; i++)
+		filter[i] |= rs->gen_filter[i];
 }
 
 void ks_ruleset_free(struct ks_ruleset *rs)
