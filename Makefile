@@ -102,12 +102,14 @@ install: $(BUILD)/kestrel
 	install -D -m 0755 $(BUILD)/kestrel $(DESTDIR)$(PREFIX)/bin/kestrel
 	install -D -m 0644 rules/kestrel_rules.yaml $(DESTDIR)/etc/kestrel/kestrel_rules.yaml
 	install -d $(DESTDIR)/etc/kestrel/rules.d
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/kestrel/README.md
 	@# the user's files are never overwritten
 	[ -e $(DESTDIR)/etc/kestrel/kestrel.yaml ] || install -m 0644 packaging/kestrel.yaml $(DESTDIR)/etc/kestrel/kestrel.yaml
 	[ -e $(DESTDIR)/etc/kestrel/kestrel_rules.local.yaml ] || install -m 0644 rules/kestrel_rules.local.yaml $(DESTDIR)/etc/kestrel/kestrel_rules.local.yaml
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/kestrel $(DESTDIR)/etc/kestrel/kestrel_rules.yaml
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/kestrel
 	@echo "left /etc/kestrel/kestrel.yaml, kestrel_rules.local.yaml and rules.d/ in place"
 
 format:

@@ -58,6 +58,12 @@ __noinline int ks_walk_path(struct ks_scratch *s, __u64 dentry, __u64 vfsmnt)
 			continue;
 		}
 		parent = BPF_CORE_READ(d, d_parent);
+		if (parent == d && i == 0 && d != mnt_root) {
+			/* a pseudo file, its own parent (memfd, anon inode): its name alone, as
+			 * d_path gives it ("/memfd:name") */
+			s->walk[0] = (__u64)BPF_CORE_READ(d, d_name.name);
+			return 1;
+		}
 		if (!parent || parent == d)
 			return i; /* root of a file system mounted nowhere (or a read failed) */
 		s->walk[i] = (__u64)BPF_CORE_READ(d, d_name.name);

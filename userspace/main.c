@@ -12,6 +12,7 @@
 #include "fields/fields.h"
 #include "log.h"
 #include "rules/rules.h"
+#include "web/prom.h"
 
 /* Where rules come from when neither -r nor rules_files says: Falco's layout. */
 static const char *const default_rules[] = {
@@ -46,6 +47,49 @@ static int load_config(const struct ks_cli *cli, struct ks_config *cfg)
 			return rc;
 	}
 	return 0;
+}
+
+/* Values that would only fail later, at start-up, are refused now (so --dry-run and -V
+ * catch them). */
+static int validate_config(const struct ks_config *cfg)
+{
+	int bad = 0;
+	bool ok;
+	const char *kind = ks_config_str(cfg, "engine.kind", "modern_ebpf");
+	if (strcmp(kind, "modern_ebpf") && strcmp(kind, "kmod") && strcmp(kind, "auto")) {
+		ks_log_error("engine.kind '%s' is not one of modern_ebpf, kmod, auto", kind);
+		bad++;
+	}
+	static const char *const kinds[] = {"modern_ebpf", "kmod", "auto"};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		char key[96];
+		snprintf(key, sizeof key, "engine.%s.buf_size_preset", kinds[i]);
+		int64_t v = ks_config_int(cfg, key, 3, &ok);
+		if (!ok || v < 0 || v > 6) {
+			ks_log_error("%s '%s' is not a preset from 0 to 6", key,
+				     ks_config_str(cfg, key, ""));
+			bad++;
+		}
+		snprintf(key, sizeof key, "engine.%s.cpus_for_each_buffer", kinds[i]);
+		v = ks_config_int(cfg, key, 1, &ok);
+		if (!ok || v < 0 || v > 1024) {
+			ks_log_error("%s '%s' is not a number of CPUs", key, ks_config_str(cfg, key, ""));
+			bad++;
+		}
+	}
+	int64_t port = ks_config_int(cfg, "webserver.listen_port", 8765, &ok);
+	if (!ok || port < 1 || port > 65535) {
+		ks_log_error("webserver.listen_port '%s' is not a port from 1 to 65535",
+			     ks_config_str(cfg, "webserver.listen_port", ""));
+		bad++;
+	}
+	uint64_t ms;
+	const char *iv = ks_config_str(cfg, "metrics.interval", NULL);
+	if (iv && ks_prom_parse_duration(iv, &ms) != 0) {
+		ks_log_error("metrics.interval '%s' is not a duration such as 500ms, 15s, 1h30m", iv);
+		bad++;
+	}
+	return bad ? -EINVAL : 0;
 }
 
 static struct ks_rules_opts rules_opts(const struct ks_config *cfg)
@@ -84,8 +128,9 @@ static size_t rules_paths(const struct ks_cli *cli, const struct ks_config *cfg,
 	return k;
 }
 
-static void list_rules(const struct ks_ruleset *rs, const char *only)
+static int list_rules(const struct ks_ruleset *rs, const char *only)
 {
+	int found = 0;
 	if (!only)
 		printf("%-60s %-14s %s\n", "Rule", "Priority", "Description");
 	for (size_t i = 0; i < ks_ruleset_count(rs); i++) {
@@ -94,7 +139,13 @@ static void list_rules(const struct ks_ruleset *rs, const char *only)
 			continue;
 		printf("%-60s %-14s %s\n", r->name, ks_priority_name(r->priority),
 		       r->desc ? r->desc : "");
+		found++;
 	}
+	if (only && !found) {
+		ks_log_error("no loaded rule is named '%s' (kestrel -L lists them)", only);
+		return -ENOENT;
+	}
+	return 0;
 }
 
 /* Load configuration and rules as at start-up; nothing is returned unless all of it loads. */
@@ -102,7 +153,7 @@ static int load_all(const struct ks_cli *cli, struct ks_config **cfg_out, struct
 {
 	struct ks_config *cfg = ks_config_new();
 	struct ks_ruleset *rs = NULL;
-	if (!cfg || load_config(cli, cfg)) {
+	if (!cfg || load_config(cli, cfg) || validate_config(cfg)) {
 		ks_config_free(cfg);
 		return -EINVAL;
 	}
@@ -165,7 +216,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	if (cli.list_rules || cli.describe) {
-		list_rules(rs, cli.describe);
+		rc = list_rules(rs, cli.describe) ? 1 : 0;
 		goto cleanup;
 	}
 	if (cli.dry_run) {

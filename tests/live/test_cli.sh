@@ -19,6 +19,15 @@ grep -q "Read sensitive file untrusted" "$T/L" || fail "-L does not list a defau
 "$K" --list >"$T/list" || fail "--list"
 for f in evt.type proc.name fd.name user.name evt.is_open_read; do grep -q "^$f " "$T/list" || fail "--list misses $f"; done
 "$K" -o bogus >"$T/v" 2>&1 && fail "-o without = accepted"
+# values that would fail at start-up are refused by --dry-run already
+"$K" -c "$T/empty.yaml" -r "$ROOT/rules/kestrel_rules.yaml" -o engine.kind=bogus --dry-run >"$T/v" 2>&1 && fail "engine.kind=bogus accepted"
+grep -q "engine.kind 'bogus'" "$T/v" || fail "engine.kind error"
+"$K" -c "$T/empty.yaml" -r "$ROOT/rules/kestrel_rules.yaml" -o webserver.listen_port=99999 --dry-run >"$T/v" 2>&1 && fail "port 99999 accepted"
+"$K" -c "$T/empty.yaml" -r "$ROOT/rules/kestrel_rules.yaml" -o engine.modern_ebpf.buf_size_preset=9 --dry-run >"$T/v" 2>&1 && fail "preset 9 accepted"
+"$K" -c "$T/empty.yaml" -r "$ROOT/rules/kestrel_rules.yaml" -l "No such rule" >"$T/v" 2>&1 && fail "-l of an unknown rule exited 0"
+grep -q "No such rule" "$T/v" || fail "-l error does not name the rule"
+"$K" -c "$T/empty.yaml" -r "$ROOT/rules/kestrel_rules.yaml" -l "Terminal shell started" >"$T/v" 2>&1 || fail "-l of a known rule"
+grep -q "Terminal shell started" "$T/v" || fail "-l does not describe the rule"
 # stdout carries alerts only; -M stops the run; summary on stderr
 start_engine -c "$T/empty.yaml" -r "$ROOT/rules/kestrel_rules.yaml" -M 3
 cat /etc/shadow >/dev/null

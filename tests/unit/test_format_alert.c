@@ -60,6 +60,20 @@ static void test_render(void **s)
 	ks_format_free(f);
 }
 
+static void test_newline_in_value(void **s)
+{
+	(void)s;
+	struct ks_format *f;
+	char err[128], out[128];
+	size_t off;
+	assert_int_equal(ks_format_compile("name=%evt.arg.name end", &f, err, sizeof err, &off), 0);
+	struct ks_event ev = open_event("/tmp/a\nb\rc", 3);
+	ks_format_render(f, &ev, out, sizeof out);
+	/* one alert per line: a value never breaks the line */
+	assert_string_equal(out, "name=/tmp/a b c end");
+	ks_format_free(f);
+}
+
 static void test_missing_value(void **s)
 {
 	(void)s;
@@ -131,7 +145,7 @@ static void test_json_alert(void **s)
 		"/etc/\\\"sh\\tadow\\ufffd res=3 t=openat x=<NA>\",\"output_fields\":{\"evt.time\":"
 		"1796306531000000042,\"evt.arg.name\":\"/etc/\\\"sh\\tadow\\ufffd\",\"evt.rawres\":3,"
 		"\"evt.type\":\"openat\",\"evt.arg.fd\":null},\"priority\":\"Warning\",\"rule\":"
-		"\"Read \\\"shadow\\\"\",\"source\":\"syscall\",\"tags\":[\"filesystem\",\"T1555\"],"
+		"\"Read \\\"shadow\\\"\",\"source\":\"syscall\",\"tags\":[\"T1555\",\"filesystem\"],"
 		"\"time\":\"2026-12-03T14:02:11.000000042Z\"}\n");
 	/* without output and tags */
 	o.json_include_output = o.json_include_tags = false;
@@ -147,6 +161,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render),     cmocka_unit_test(test_missing_value),
+		cmocka_unit_test(test_newline_in_value),
 		cmocka_unit_test(test_unknown_field), cmocka_unit_test(test_text_alert),
 		cmocka_unit_test(test_json_alert),
 	};

@@ -173,6 +173,41 @@ static void test_program_one_per_alert(void **s)
 	program_sink(false, 25);
 }
 
+/* What the program's shell started must not outlive the sensor: a keep-alive program that
+ * never reads (sleep) is stopped with its whole process group. */
+static void test_program_group_killed(void **s)
+{
+	(void)s;
+	char marker[64], cmd[160];
+	snprintf(marker, sizeof marker, "/tmp/ks-test-orphan-%d", (int)getpid());
+	/* a sleep under a name of its own, so the test can look for it */
+	snprintf(cmd, sizeof cmd, "cp /bin/sleep %s", marker);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "%s 1000 & wait", marker);
+	struct ks_config *c = base_config();
+	ks_config_set(c, "program_output.enabled", "true");
+	ks_config_set(c, "program_output.program", cmd);
+	ks_config_set(c, "program_output.keep_alive", "true");
+	struct ks_outputs *o;
+	assert_int_equal(ks_outputs_new(c, &o), 0);
+	assert_int_equal(ks_outputs_start(o), 0);
+	push_n(o, 0, 1);
+	usleep(300000);
+	ks_outputs_stop(o);
+	ks_outputs_free(o);
+	ks_config_free(c);
+	usleep(200000);
+	char check[160];
+	snprintf(check, sizeof check, "pgrep -f '^%s' >/dev/null", marker);
+	int left = system(check);
+	if (left == 0) {
+		snprintf(check, sizeof check, "pkill -f '^%s'", marker);
+		assert_true(system(check) >= 0);
+	}
+	unlink(marker);
+	assert_int_not_equal(left, 0); /* pgrep found nothing */
+}
+
 /* A program that exits at once: retried in new children, never blocks stop, all counted. */
 static void test_program_exits(void **s)
 {
@@ -559,6 +594,7 @@ int main(void)
 	    cmocka_unit_test(test_program_keep_alive),
 	    cmocka_unit_test(test_program_one_per_alert),
 	    cmocka_unit_test(test_program_exits),
+	    cmocka_unit_test(test_program_group_killed),
 	    cmocka_unit_test(test_syslog),
 	    cmocka_unit_test(test_syslog_absent_drops_quickly),
 	    cmocka_unit_test(test_full_queue_drops),

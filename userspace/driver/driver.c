@@ -28,8 +28,8 @@ int ks_driver_open(const struct ks_driver_opts *o, struct ks_driver **out)
 		kind = access("/dev/kestrel0", F_OK) == 0 && find_backend("kmod") ? "kmod" : "modern_ebpf";
 	const struct ks_driver_ops *ops = find_backend(kind);
 	if (!ops) {
-		ks_log_error("engine.kind '%s' is not available (built-in kinds: modern_ebpf%s)", kind,
-			     find_backend("kmod") ? ", kmod" : "");
+		ks_log_error("engine.kind '%s' is not available (kinds: modern_ebpf, kmod, auto; "
+			     "replay with -e FILE)", kind);
 		return -ENOENT;
 	}
 	struct ks_driver *d = calloc(1, sizeof(*d));

@@ -58,6 +58,13 @@ static int replay_open(struct ks_driver *d, const struct ks_driver_opts *o)
 	if (rc)
 		return rc;
 	r->off = KS_CAPTURE_HDR;
+	if (h.record_bytes && KS_CAPTURE_HDR + h.record_bytes > r->size)
+		ks_log_warn("capture file %s is truncated: %zu of %llu record bytes; replaying what "
+			    "is there", o->replay_file, r->size - KS_CAPTURE_HDR,
+			    (unsigned long long)h.record_bytes);
+	else if (!h.record_bytes && r->size > KS_CAPTURE_HDR)
+		ks_log_warn("capture file %s was not closed by its writer; replaying what is there",
+			    o->replay_file);
 	/* A file whose writer died keeps record_bytes 0: replay what is there. */
 	r->end = h.record_bytes && KS_CAPTURE_HDR + h.record_bytes <= r->size
 			 ? KS_CAPTURE_HDR + h.record_bytes

@@ -127,10 +127,20 @@ size_t ks_alert_format(const struct ks_alert_opts *o, const struct ks_rule *r, s
 	if (o->json_include_tags) {
 		ks_json_key(&j, false, "tags");
 		ks_json_raw(&j, "[", 1);
-		for (size_t i = 0; i < r->ntags; i++) {
-			if (i)
+		/* sorted, as Falco prints its tag set */
+		const char *prev = NULL;
+		for (size_t k = 0; k < r->ntags; k++) {
+			const char *next = NULL;
+			for (size_t i = 0; i < r->ntags; i++)
+				if ((!prev || strcmp(r->tags[i], prev) > 0) &&
+				    (!next || strcmp(r->tags[i], next) < 0))
+					next = r->tags[i];
+			if (!next)
+				break;
+			if (prev)
 				ks_json_raw(&j, ",", 1);
-			ks_json_str(&j, r->tags[i], strlen(r->tags[i]));
+			ks_json_str(&j, next, strlen(next));
+			prev = next;
 		}
 		ks_json_raw(&j, "]", 1);
 	}

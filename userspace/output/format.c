@@ -109,7 +109,13 @@ static size_t put_values(struct ks_event *ev, const struct ks_field_ref *ref, ch
 	for (int k = 0; k < nv && o + 1 < len; k++) {
 		if (k)
 			buf[o++] = ',';
+		size_t at = o;
 		o += ks_value_format(&v[k], buf + o, len - o);
+		/* one alert per line: a newline inside a value (a script's command line) would
+		 * split it */
+		for (size_t i = at; i < o; i++)
+			if (buf[i] == '\n' || buf[i] == '\r')
+				buf[i] = ' ';
 	}
 	buf[o < len ? o : len - 1] = '\0';
 	return o < len ? o : len - 1;

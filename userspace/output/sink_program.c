@@ -84,7 +84,9 @@ static void reap(struct program_sink *p, bool kill_it)
 		if (r == 0 && kill_it) {
 			ks_log_warn("program output: '%s' (pid %d) did not exit; killed", p->cmd,
 				    (int)p->pid);
-			kill(p->pid, SIGKILL);
+			/* the whole group: what the shell started must not outlive the sensor */
+			if (kill(-p->pid, SIGKILL) != 0)
+				kill(p->pid, SIGKILL);
 		}
 		if (r == 0)
 			r = waitpid(p->pid, &st, 0); /* SIGKILLed or known to have exited */
@@ -118,7 +120,7 @@ static int program_done(struct ks_sink *s, int err)
 	p->wfd = -1;
 	if (p->pid <= 0)
 		return -1;
-	if (err)
+	if (err && kill(-p->pid, SIGTERM) != 0)
 		kill(p->pid, SIGTERM);
 	if (p->pidfd < 0) {
 		reap(p, false);
