@@ -70,8 +70,9 @@ $(BUILD)/libkestrel.a: $(OBJS)
 $(BUILD)/libkestrel-san.a: $(SAN_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
+# jemalloc for the engine only: sanitizer builds bring their own allocator
 $(BUILD)/kestrel: $(BUILD)/obj/userspace/main.o $(BUILD)/libkestrel.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -ljemalloc
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkestrel.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)

@@ -67,6 +67,60 @@ static void json_field(struct ks_json *j, struct ks_event *ev, const struct ks_f
 	ks_json_str(j, tmp, o);
 }
 
+/* The start of Falco's JSON alert, up to the opening brace of output_fields. */
+static void json_head(struct ks_json *j, const struct ks_alert_opts *o, const char *line,
+		      size_t ln)
+{
+	ks_json_raw(j, "{", 1);
+	ks_json_key(j, true, "hostname");
+	ks_json_str(j, o->hostname ? o->hostname : "", o->hostname ? strlen(o->hostname) : 0);
+	if (o->json_include_output) {
+		ks_json_key(j, false, "output");
+		ks_json_str(j, line, ln);
+	}
+	ks_json_key(j, false, "output_fields");
+	ks_json_raw(j, "{", 1);
+}
+
+/* The rest, from the closing brace of output_fields: priority, rule, source, tags, time. */
+static void json_tail(struct ks_json *j, const struct ks_alert_opts *o, const char *pri,
+		      const char *rule, const char *source, const char *const *tags, size_t ntags,
+		      uint64_t ts)
+{
+	char t[64];
+	ks_json_raw(j, "}", 1);
+	ks_json_key(j, false, "priority");
+	ks_json_str(j, pri, strlen(pri));
+	ks_json_key(j, false, "rule");
+	ks_json_str(j, rule, strlen(rule));
+	ks_json_key(j, false, "source");
+	ks_json_str(j, source, strlen(source));
+	if (o->json_include_tags) {
+		ks_json_key(j, false, "tags");
+		ks_json_raw(j, "[", 1);
+		/* sorted, as Falco prints its tag set */
+		const char *prev = NULL;
+		for (size_t k = 0; k < ntags; k++) {
+			const char *next = NULL;
+			for (size_t i = 0; i < ntags; i++)
+				if ((!prev || strcmp(tags[i], prev) > 0) &&
+				    (!next || strcmp(tags[i], next) < 0))
+					next = tags[i];
+			if (!next)
+				break;
+			if (prev)
+				ks_json_raw(j, ",", 1);
+			ks_json_str(j, next, strlen(next));
+			prev = next;
+		}
+		ks_json_raw(j, "]", 1);
+	}
+	ks_json_key(j, false, "time");
+	json_time(ts, t, sizeof t);
+	ks_json_str(j, t, strlen(t));
+	ks_json_raw(j, "}\n", 2);
+}
+
 size_t ks_alert_format(const struct ks_alert_opts *o, const struct ks_rule *r, struct ks_event *ev,
 		       char *buf, size_t len)
 {
@@ -89,15 +143,7 @@ size_t ks_alert_format(const struct ks_alert_opts *o, const struct ks_rule *r, s
 		ln = (int)strlen(line);
 	struct ks_json j;
 	ks_json_init(&j, buf, len);
-	ks_json_raw(&j, "{", 1);
-	ks_json_key(&j, true, "hostname");
-	ks_json_str(&j, o->hostname ? o->hostname : "", o->hostname ? strlen(o->hostname) : 0);
-	if (o->json_include_output) {
-		ks_json_key(&j, false, "output");
-		ks_json_str(&j, line, (size_t)ln);
-	}
-	ks_json_key(&j, false, "output_fields");
-	ks_json_raw(&j, "{", 1);
+	json_head(&j, o, line, (size_t)ln);
 	char num[32];
 	ks_json_key(&j, true, "evt.time");
 	snprintf(num, sizeof num, "%" PRIu64, ev->ts);
@@ -117,37 +163,7 @@ size_t ks_alert_format(const struct ks_alert_opts *o, const struct ks_rule *r, s
 		ks_json_key(&j, false, label);
 		json_field(&j, ev, ref);
 	}
-	ks_json_raw(&j, "}", 1);
-	ks_json_key(&j, false, "priority");
-	ks_json_str(&j, pri, strlen(pri));
-	ks_json_key(&j, false, "rule");
-	ks_json_str(&j, r->name, strlen(r->name));
-	ks_json_key(&j, false, "source");
-	ks_json_str(&j, r->source ? r->source : "syscall", strlen(r->source ? r->source : "syscall"));
-	if (o->json_include_tags) {
-		ks_json_key(&j, false, "tags");
-		ks_json_raw(&j, "[", 1);
-		/* sorted, as Falco prints its tag set */
-		const char *prev = NULL;
-		for (size_t k = 0; k < r->ntags; k++) {
-			const char *next = NULL;
-			for (size_t i = 0; i < r->ntags; i++)
-				if ((!prev || strcmp(r->tags[i], prev) > 0) &&
-				    (!next || strcmp(r->tags[i], next) < 0))
-					next = r->tags[i];
-			if (!next)
-				break;
-			if (prev)
-				ks_json_raw(&j, ",", 1);
-			ks_json_str(&j, next, strlen(next));
-			prev = next;
-		}
-		ks_json_raw(&j, "]", 1);
-	}
-	ks_json_key(&j, false, "time");
-	json_time(ev->ts, t, sizeof t);
-	ks_json_str(&j, t, strlen(t));
-	ks_json_raw(&j, "}\n", 2);
+	json_tail(&j, o, pri, r->name, r->source ? r->source : "syscall", r->tags, r->ntags, ev->ts);
 	return j.overflow ? 0 : j.len;
 }
 
@@ -168,34 +184,12 @@ size_t ks_alert_format_internal(const struct ks_alert_opts *o, const char *rule,
 	struct ks_json j;
 	char num[32];
 	ks_json_init(&j, buf, len);
-	ks_json_raw(&j, "{", 1);
-	ks_json_key(&j, true, "hostname");
-	ks_json_str(&j, o->hostname ? o->hostname : "", o->hostname ? strlen(o->hostname) : 0);
-	if (o->json_include_output) {
-		ks_json_key(&j, false, "output");
-		ks_json_str(&j, line, (size_t)ln);
-	}
-	ks_json_key(&j, false, "output_fields");
-	ks_json_raw(&j, "{", 1);
+	json_head(&j, o, line, (size_t)ln);
 	for (size_t i = 0; i < n; i++) {
 		ks_json_key(&j, i == 0, keys[i]);
 		snprintf(num, sizeof num, "%" PRIu64, vals[i]);
 		ks_json_raw(&j, num, strlen(num));
 	}
-	ks_json_raw(&j, "}", 1);
-	ks_json_key(&j, false, "priority");
-	ks_json_str(&j, pri, strlen(pri));
-	ks_json_key(&j, false, "rule");
-	ks_json_str(&j, rule, strlen(rule));
-	ks_json_key(&j, false, "source");
-	ks_json_str(&j, "syscall", 7);
-	if (o->json_include_tags) {
-		ks_json_key(&j, false, "tags");
-		ks_json_raw(&j, "[]", 2);
-	}
-	ks_json_key(&j, false, "time");
-	json_time(ts, t, sizeof t);
-	ks_json_str(&j, t, strlen(t));
-	ks_json_raw(&j, "}\n", 2);
+	json_tail(&j, o, pri, rule, "syscall", NULL, 0, ts);
 	return j.overflow ? 0 : j.len;
 }
