@@ -55,7 +55,7 @@ struct worker {
 	pthread_t th;
 	int id;
 	uint64_t ops, syscalls, end_ns;
-	int lfd;               /* mixed: loopback listener */
+	int lfd;	       /* mixed: loopback listener */
 	struct sockaddr_in la; /* its address */
 	char buf[4096];
 };
@@ -262,8 +262,9 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--exe"))
 			exe = v;
 		else if (!strcmp(a, "--mix")) {
-			if (sscanf(v, "%d,%d,%d", &mix_file, &mix_exec, &mix_tcp) != 3 || mix_file < 0 ||
-			    mix_exec < 0 || mix_tcp < 0 || mix_file + mix_exec + mix_tcp == 0)
+			if (sscanf(v, "%d,%d,%d", &mix_file, &mix_exec, &mix_tcp) != 3 ||
+			    mix_file < 0 || mix_exec < 0 || mix_tcp < 0 ||
+			    mix_file + mix_exec + mix_tcp == 0)
 				usage();
 		} else
 			usage();
@@ -300,7 +301,8 @@ int main(int argc, char **argv)
 						     .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 			socklen_t len = sizeof w->la;
 			if (w->lfd < 0 || bind(w->lfd, (struct sockaddr *)&w->la, sizeof w->la) ||
-			    listen(w->lfd, 64) || getsockname(w->lfd, (struct sockaddr *)&w->la, &len))
+			    listen(w->lfd, 64) ||
+			    getsockname(w->lfd, (struct sockaddr *)&w->la, &len))
 				die("loopback listener");
 		}
 	}
@@ -326,9 +328,11 @@ int main(int argc, char **argv)
 		secs = 1e-9;
 	printf("loadgen mode=%s threads=%d rate=%.0f duration_s=%.3f ops=%llu syscalls=%llu "
 	       "ops_per_s=%.0f syscalls_per_s=%.0f\n",
-	       mode == STORM ? "storm" : mode == MIXED ? "mixed" : "exec", nthreads, rate, secs,
-	       (unsigned long long)ops, (unsigned long long)sc, (double)ops / secs,
-	       (double)sc / secs);
+	       mode == STORM   ? "storm"
+	       : mode == MIXED ? "mixed"
+			       : "exec",
+	       nthreads, rate, secs, (unsigned long long)ops, (unsigned long long)sc,
+	       (double)ops / secs, (double)sc / secs);
 	fflush(stdout);
 	if (atomic_load(&failed)) {
 		fprintf(stderr, "loadgen: some operations failed (fork, exec or loopback I/O)\n");

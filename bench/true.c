@@ -2,6 +2,7 @@
  * syscalls (execve, exit_group) so the exec scenario measures process churn. */
 void _start(void)
 {
-	__asm__ volatile("mov $231, %%eax\n\txor %%edi, %%edi\n\tsyscall" ::: "rax", "rdi", "memory");
+	__asm__ volatile("mov $231, %%eax\n\txor %%edi, %%edi\n\tsyscall" ::
+			     : "rax", "rdi", "memory");
 	__builtin_unreachable();
 }

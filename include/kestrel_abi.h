@@ -40,24 +40,24 @@ typedef int64_t ks_s64;
 #define KS_ABI_VERSION 3
 
 struct ks_hdr {
-	ks_u64 ts;      /* CLOCK_BOOTTIME, ns; userspace adds the boot-to-epoch offset */
-	ks_u32 tid;     /* thread id (kernel pid) */
-	ks_u32 pid;     /* thread-group id (kernel tgid) */
-	ks_u32 len;     /* whole record, header included */
-	ks_u16 type;    /* enum ks_event_type */
+	ks_u64 ts;	/* CLOCK_BOOTTIME, ns; userspace adds the boot-to-epoch offset */
+	ks_u32 tid;	/* thread id (kernel pid) */
+	ks_u32 pid;	/* thread-group id (kernel tgid) */
+	ks_u32 len;	/* whole record, header included */
+	ks_u16 type;	/* enum ks_event_type */
 	ks_u16 nparams; /* must equal the table's count for type */
 };
 
-#define KS_HDR_SIZE 24u
+#define KS_HDR_SIZE   24u
 #define KS_MAX_PARAMS 24u
 #define KS_MAX_RECORD 65535u /* a record's len never exceeds this */
 
 /* Upper bounds of variable-size parameters as written by the producers. */
-#define KS_MAX_PATH 4096u   /* file paths, cwd, exe path */
-#define KS_MAX_ARGS 4096u   /* argv, NUL separated */
-#define KS_MAX_COMM 16u     /* TASK_COMM_LEN */
-#define KS_MAX_SOCKADDR 112u /* family + sockaddr_un path */
-#define KS_MAX_CGROUP 1024u
+#define KS_MAX_PATH	4096u /* file paths, cwd, exe path */
+#define KS_MAX_ARGS	4096u /* argv, NUL separated */
+#define KS_MAX_COMM	16u   /* TASK_COMM_LEN */
+#define KS_MAX_SOCKADDR 112u  /* family + sockaddr_un path */
+#define KS_MAX_CGROUP	1024u
 
 /* The syscall filter: one bit per x86_64 syscall number; set means "capture". */
 #define KS_MAX_SYSCALLS 512u
@@ -65,10 +65,10 @@ struct ks_hdr {
 
 /* Per-CPU counters, the same in both drivers. */
 struct ks_cpu_stats {
-	ks_u64 events;       /* records written to the ring */
-	ks_u64 drops_full;   /* records lost because the ring was full */
-	ks_u64 drops_fault;  /* parameters lost because a user read faulted */
-	ks_u64 drops_bug;    /* records refused by the producer's own table check */
+	ks_u64 events;	    /* records written to the ring */
+	ks_u64 drops_full;  /* records lost because the ring was full */
+	ks_u64 drops_fault; /* parameters lost because a user read faulted */
+	ks_u64 drops_bug;   /* records refused by the producer's own table check */
 };
 
 /*
@@ -82,8 +82,8 @@ struct ks_cpu_stats {
  *   AF_UNIX:  u64 source, u64 dest (kernel socket ids), path NUL    -> 17 + n
  * "s" is the local end, "d" the remote end, as seen by the calling process.
  */
-#define KS_AF_UNIX 1
-#define KS_AF_INET 2
+#define KS_AF_UNIX  1
+#define KS_AF_INET  2
 #define KS_AF_INET6 10
 
 #include "kestrel_events.h"

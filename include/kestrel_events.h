@@ -17,33 +17,33 @@
 
 enum ks_param_type {
 	KS_PT_NONE = 0,
-	KS_PT_INT64,        /* s64 */
-	KS_PT_UINT64,       /* u64 */
-	KS_PT_UINT32,       /* u32 */
-	KS_PT_ERRNO,        /* s64 syscall return: >= 0 success, < 0 -errno */
-	KS_PT_FD,           /* s64 file descriptor (or return value that is one) */
-	KS_PT_PID,          /* s64 process or thread id */
-	KS_PT_UID,          /* u32 */
-	KS_PT_GID,          /* u32 */
-	KS_PT_MODE,         /* u32 file mode bits */
-	KS_PT_FLAGS32,      /* u32 flag set, decoded per event */
-	KS_PT_FLAGS64,      /* u64 flag set, decoded per event */
-	KS_PT_CHARBUF,      /* NUL-terminated string */
-	KS_PT_FSPATH,       /* NUL-terminated file system path as the caller passed it */
+	KS_PT_INT64,	    /* s64 */
+	KS_PT_UINT64,	    /* u64 */
+	KS_PT_UINT32,	    /* u32 */
+	KS_PT_ERRNO,	    /* s64 syscall return: >= 0 success, < 0 -errno */
+	KS_PT_FD,	    /* s64 file descriptor (or return value that is one) */
+	KS_PT_PID,	    /* s64 process or thread id */
+	KS_PT_UID,	    /* u32 */
+	KS_PT_GID,	    /* u32 */
+	KS_PT_MODE,	    /* u32 file mode bits */
+	KS_PT_FLAGS32,	    /* u32 flag set, decoded per event */
+	KS_PT_FLAGS64,	    /* u64 flag set, decoded per event */
+	KS_PT_CHARBUF,	    /* NUL-terminated string */
+	KS_PT_FSPATH,	    /* NUL-terminated file system path as the caller passed it */
 	KS_PT_CHARBUFARRAY, /* strings, each NUL-terminated, back to back (argv) */
-	KS_PT_BYTEBUF,      /* raw bytes */
-	KS_PT_SOCKADDR,     /* see kestrel_abi.h */
+	KS_PT_BYTEBUF,	    /* raw bytes */
+	KS_PT_SOCKADDR,	    /* see kestrel_abi.h */
 	KS_PT_SOCKTUPLE,    /* see kestrel_abi.h */
 	KS_PT_MAX
 };
 
 /* Event flags */
-#define KS_EF_FILE 0x1u    /* opens or closes a file descriptor */
-#define KS_EF_NET 0x2u     /* socket operation */
-#define KS_EF_PROC 0x4u    /* process lifecycle */
-#define KS_EF_CREATES_FD 0x8u /* a non-negative return value is a new fd */
-#define KS_EF_USER 0x10u   /* made by userspace, never by a driver */
-#define KS_EF_STATE 0x20u  /* the state tracker needs it captured whatever the rules say */
+#define KS_EF_FILE	 0x1u  /* opens or closes a file descriptor */
+#define KS_EF_NET	 0x2u  /* socket operation */
+#define KS_EF_PROC	 0x4u  /* process lifecycle */
+#define KS_EF_CREATES_FD 0x8u  /* a non-negative return value is a new fd */
+#define KS_EF_USER	 0x10u /* made by userspace, never by a driver */
+#define KS_EF_STATE	 0x20u /* the state tracker needs it captured whatever the rules say */
 
 /* clang-format off */
 #define KS_EVENT_TABLE(X, P)                                                                    \
@@ -224,13 +224,10 @@ enum ks_param_type {
 
 #define KS_X_ENUM(id, name, nr, flags, params) KS_E_##id,
 #define KS_P_IGNORE(n, t)
-enum ks_event_type {
-	KS_E_UNKNOWN = 0,
-	KS_EVENT_TABLE(KS_X_ENUM, KS_P_IGNORE) KS_E_MAX
-};
+enum ks_event_type { KS_E_UNKNOWN = 0, KS_EVENT_TABLE(KS_X_ENUM, KS_P_IGNORE) KS_E_MAX };
 
 /* Parameter counts, for the producers' self-check: KS_NPARAMS_<ID>. */
-#define KS_P_COUNT(n, t) +1
+#define KS_P_COUNT(n, t)			  +1
 #define KS_X_NPARAMS(id, name, nr, flags, params) KS_NPARAMS_##id = 0 params,
 enum ks_event_nparams { KS_EVENT_TABLE(KS_X_NPARAMS, KS_P_COUNT) KS_NPARAMS_END_ };
 

@@ -32,21 +32,21 @@
 
 #include "kestrel_abi.h"
 
-#define KS_KMOD_NAME "kestrel"
+#define KS_KMOD_NAME	   "kestrel"
 #define KS_KMOD_DEV_PREFIX "/dev/kestrel"
 
-#define KS_KMOD_PAGE 4096u
-#define KS_KMOD_MIN_DATA (128u << 10) /* holds two records of KS_MAX_RECORD */
-#define KS_KMOD_MAX_DATA (256u << 20)
-#define KS_KMOD_ALIGN(len) (((len) + 7u) & ~7u)
+#define KS_KMOD_PAGE	       4096u
+#define KS_KMOD_MIN_DATA       (128u << 10) /* holds two records of KS_MAX_RECORD */
+#define KS_KMOD_MAX_DATA       (256u << 20)
+#define KS_KMOD_ALIGN(len)     (((len) + 7u) & ~7u)
 #define KS_KMOD_MAP_SIZE(data) (KS_KMOD_PAGE + 2u * (ks_u64)(data))
 
 struct ks_kmod_ring {
-	ks_u64 head;          /* written by the module */
+	ks_u64 head; /* written by the module */
 	ks_u8 pad0[56];
-	ks_u64 tail;          /* written by the reader */
+	ks_u64 tail; /* written by the reader */
 	ks_u8 pad1[56];
-	ks_u32 abi_version;   /* KS_ABI_VERSION */
+	ks_u32 abi_version; /* KS_ABI_VERSION */
 	ks_u32 cpu;
 	ks_u64 data_size;
 	ks_u8 pad2[48];
@@ -62,7 +62,7 @@ struct ks_kmod_filter {
 #define KS_IOC_SET_FILTER _IOW(KS_IOC_MAGIC, 1, struct ks_kmod_filter)
 /* Start and stop writing records (all CPUs). Closing the last device also stops. */
 #define KS_IOC_START _IO(KS_IOC_MAGIC, 2)
-#define KS_IOC_STOP _IO(KS_IOC_MAGIC, 3)
+#define KS_IOC_STOP  _IO(KS_IOC_MAGIC, 3)
 /* This device's CPU counters since the first device was opened. */
 #define KS_IOC_GET_STATS _IOR(KS_IOC_MAGIC, 4, struct ks_cpu_stats)
 /* Never capture this process (a pid as the caller sees it; 0: capture everything).

@@ -61,7 +61,8 @@ int ks_capture_write(struct ks_capture *c, const void *rec, size_t len)
 	size_t padded = (len + 7u) & ~(size_t)7u;
 	if (c->err)
 		return c->err;
-	if (fwrite(rec, 1, len, c->f) != len || fwrite(pad, 1, padded - len, c->f) != padded - len) {
+	if (fwrite(rec, 1, len, c->f) != len ||
+	    fwrite(pad, 1, padded - len, c->f) != padded - len) {
 		c->err = errno ? -errno : -EIO;
 		ks_log_error("writing capture file %s failed: %s; capture stopped", c->path,
 			     strerror(-c->err));

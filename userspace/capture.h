@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define KS_CAPTURE_MAGIC "KSCAPT01"
-#define KS_CAPTURE_HDR 64u
+#define KS_CAPTURE_HDR	 64u
 
 struct ks_capture_hdr {
 	char magic[8];

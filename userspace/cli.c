@@ -9,24 +9,27 @@
 
 void ks_cli_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: kestrel [options]\n"
-		"Runtime security sensor: captures system calls and alerts on Falco-syntax rules.\n\n"
-		"  -c FILE            configuration file (default " KS_DEFAULT_CONFIG ", skipped if absent)\n"
-		"  -r FILE|DIR        rules file or directory; repeatable; replaces rules_files\n"
-		"  -o KEY=VALUE       set a configuration key (e.g. json_output=true, engine.kind=modern_ebpf);\n"
-		"                     KEY[]=VALUE appends to a list; repeatable\n"
-		"  -V, --validate FILE  validate rules files (repeatable, loaded as one set) and exit\n"
-		"  -L                 list the loaded rules (name, priority, description) and exit\n"
-		"  -l RULE            describe one loaded rule and exit\n"
-		"  --list             list every supported field with a description and exit\n"
-		"  --dry-run          load configuration and rules, then exit without capturing\n"
-		"  -M SECONDS         stop capturing after SECONDS\n"
-		"  -w FILE            write every captured record to a capture file\n"
-		"  -e FILE            replay a capture file through the rules (engine.kind=replay)\n"
-		"  -P FILE            write the process id to FILE (removed at exit)\n"
-		"  --version          print the version and exit\n"
-		"  -h, --help         this help\n");
+	fprintf(
+	    f,
+	    "Usage: kestrel [options]\n"
+	    "Runtime security sensor: captures system calls and alerts on Falco-syntax rules.\n\n"
+	    "  -c FILE            configuration file (default " KS_DEFAULT_CONFIG
+	    ", skipped if absent)\n"
+	    "  -r FILE|DIR        rules file or directory; repeatable; replaces rules_files\n"
+	    "  -o KEY=VALUE       set a configuration key (e.g. json_output=true, "
+	    "engine.kind=modern_ebpf);\n"
+	    "                     KEY[]=VALUE appends to a list; repeatable\n"
+	    "  -V, --validate FILE  validate rules files (repeatable, loaded as one set) and exit\n"
+	    "  -L                 list the loaded rules (name, priority, description) and exit\n"
+	    "  -l RULE            describe one loaded rule and exit\n"
+	    "  --list             list every supported field with a description and exit\n"
+	    "  --dry-run          load configuration and rules, then exit without capturing\n"
+	    "  -M SECONDS         stop capturing after SECONDS\n"
+	    "  -w FILE            write every captured record to a capture file\n"
+	    "  -e FILE            replay a capture file through the rules (engine.kind=replay)\n"
+	    "  -P FILE            write the process id to FILE (removed at exit)\n"
+	    "  --version          print the version and exit\n"
+	    "  -h, --help         this help\n");
 }
 
 static int push(const char ***arr, size_t *n, const char *v)
@@ -43,14 +46,18 @@ int ks_cli_parse(int argc, char **argv, struct ks_cli *cli)
 {
 	enum { OPT_LIST = 256, OPT_DRY_RUN, OPT_VERSION };
 	static const struct option longopts[] = {
-		{"validate", required_argument, NULL, 'V'}, {"list", no_argument, NULL, OPT_LIST},
-		{"dry-run", no_argument, NULL, OPT_DRY_RUN}, {"version", no_argument, NULL, OPT_VERSION},
-		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+	    {"validate", required_argument, NULL, 'V'},
+	    {"list", no_argument, NULL, OPT_LIST},
+	    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	memset(cli, 0, sizeof(*cli));
 	optind = 1;
 	int c, rc = 0;
-	while (rc == 0 && (c = getopt_long(argc, argv, "c:r:o:V:M:Ll:hw:e:P:", longopts, NULL)) != -1) {
+	while (rc == 0 &&
+	       (c = getopt_long(argc, argv, "c:r:o:V:M:Ll:hw:e:P:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			cli->config = optarg;

@@ -141,13 +141,14 @@ static int flatten(struct ks_config *c, yaml_document_t *doc, yaml_node_t *node,
 	switch (node->type) {
 	case YAML_SCALAR_NODE:
 		if (!*prefix) {
-			yaml_err(path, &node->start_mark, "expected a mapping of configuration keys");
+			yaml_err(path, &node->start_mark,
+				 "expected a mapping of configuration keys");
 			return -EINVAL;
 		}
 		return ks_config_set(c, prefix, (const char *)node->data.scalar.value);
 	case YAML_MAPPING_NODE:
-		for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
-		     p++) {
+		for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
+		     p < node->data.mapping.pairs.top; p++) {
 			yaml_node_t *k = yaml_document_get_node(doc, p->key);
 			yaml_node_t *v = yaml_document_get_node(doc, p->value);
 			if (!k || k->type != YAML_SCALAR_NODE) {
@@ -212,8 +213,9 @@ int ks_config_load(struct ks_config *c, const char *path)
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &doc)) {
 		fprintf(stderr, "%s:%zu:%zu: error: %s%s%s\n", path, parser.problem_mark.line + 1,
-			parser.problem_mark.column + 1, parser.problem ? parser.problem : "YAML error",
-			parser.context ? " " : "", parser.context ? parser.context : "");
+			parser.problem_mark.column + 1,
+			parser.problem ? parser.problem : "YAML error", parser.context ? " " : "",
+			parser.context ? parser.context : "");
 		yaml_parser_delete(&parser);
 		fclose(f);
 		return -EINVAL;
@@ -243,9 +245,11 @@ bool ks_config_bool(const struct ks_config *c, const char *key, bool def)
 	const char *v = ks_config_str(c, key, NULL);
 	if (!v)
 		return def;
-	if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on") || !strcmp(v, "1"))
+	if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on") ||
+	    !strcmp(v, "1"))
 		return true;
-	if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off") || !strcmp(v, "0"))
+	if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off") ||
+	    !strcmp(v, "0"))
 		return false;
 	ks_log_warn("configuration key %s: '%s' is not a boolean, using %s", key, v,
 		    def ? "true" : "false");

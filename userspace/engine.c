@@ -14,7 +14,7 @@
 #include "sdnotify.h"
 
 #define KS_ARENA_BYTES (256 * 1024)
-#define KS_SEQ_BYTES (64u << 20)
+#define KS_SEQ_BYTES   (64u << 20)
 /* How long a record may take between its timestamp and its commit to the ring; records
  * are released in order once every ring has been drained this far past them. */
 #define KS_SEQ_SLACK_NS (2u * 1000u * 1000u)
@@ -174,8 +174,8 @@ static int open_driver(const struct ks_config *cfg, const char *replay_file, str
 {
 	bool ok = true;
 	struct ks_driver_opts o = {
-		.kind = replay_file ? "replay" : ks_config_str(cfg, "engine.kind", "modern_ebpf"),
-		.replay_file = replay_file,
+	    .kind = replay_file ? "replay" : ks_config_str(cfg, "engine.kind", "modern_ebpf"),
+	    .replay_file = replay_file,
 	};
 	char key[128];
 	snprintf(key, sizeof key, "engine.%s.buf_size_preset", o.kind);
@@ -194,9 +194,9 @@ static void summary(struct engine *e)
 	struct ks_driver_stats *st = &e->drv_stats;
 	uint64_t drops = st->total.drops_full + st->total.drops_fault + st->total.drops_bug;
 	fprintf(stderr,
-		"kestrel: events=%" PRIu64 " drops=%" PRIu64 " alerts=%" PRIu64
-		" (written=%" PRIu64 " ring_full=%" PRIu64 " fault=%" PRIu64 " invalid=%" PRIu64
-		" alert_drops=%" PRIu64 " threads=%" PRIu64 " fds=%" PRIu64 ")\n",
+		"kestrel: events=%" PRIu64 " drops=%" PRIu64 " alerts=%" PRIu64 " (written=%" PRIu64
+		" ring_full=%" PRIu64 " fault=%" PRIu64 " invalid=%" PRIu64 " alert_drops=%" PRIu64
+		" threads=%" PRIu64 " fds=%" PRIu64 ")\n",
 		e->events, drops, e->alerts, st->total.events, st->total.drops_full,
 		st->total.drops_fault, e->invalid, e->alert_drops, e->nthreads, e->nfds);
 }
@@ -204,8 +204,8 @@ static void summary(struct engine *e)
 static int capture_loop(struct engine *e, const struct ks_engine_opts *o, bool replay)
 {
 	uint64_t deadline = o->max_seconds > 0
-				    ? clock_ns(CLOCK_MONOTONIC) + (uint64_t)(o->max_seconds * 1e9)
-				    : UINT64_MAX;
+				? clock_ns(CLOCK_MONOTONIC) + (uint64_t)(o->max_seconds * 1e9)
+				: UINT64_MAX;
 	uint64_t next_tick = clock_ns(CLOCK_MONOTONIC) + 1000000000u;
 	int rc = 0;
 	while (!ks_engine_stop && clock_ns(CLOCK_MONOTONIC) < deadline) {
@@ -257,13 +257,13 @@ static int start(struct engine *e, const struct ks_engine_opts *o)
 {
 	bool ok = true;
 	struct ks_state_opts so = {
-		/* a replay starts from the capture's snapshot, never from this host's /proc */
-		.no_proc = o->replay_file != NULL,
-		.proc_root = "/proc",
-		.passwd_file = "/etc/passwd",
-		.group_file = "/etc/group",
-		.thread_table_size =
-			(size_t)ks_config_int(e->cfg, "falco_libs.thread_table_size", 262144, &ok),
+	    /* a replay starts from the capture's snapshot, never from this host's /proc */
+	    .no_proc = o->replay_file != NULL,
+	    .proc_root = "/proc",
+	    .passwd_file = "/etc/passwd",
+	    .group_file = "/etc/group",
+	    .thread_table_size =
+		(size_t)ks_config_int(e->cfg, "falco_libs.thread_table_size", 262144, &ok),
 	};
 	e->arena.buf = malloc(KS_ARENA_BYTES);
 	e->arena.cap = KS_ARENA_BYTES;
@@ -325,8 +325,9 @@ int ks_engine_run(struct ks_config *cfg, struct ks_ruleset *rs, const struct ks_
 	} else {
 		seeded = ks_state_seed(e->state);
 		if (seeded < 0)
-			ks_log_warn("could not read /proc: %s; processes will be learnt from events",
-				    strerror(-seeded));
+			ks_log_warn(
+			    "could not read /proc: %s; processes will be learnt from events",
+			    strerror(-seeded));
 		e->boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	}
 	if (o->write_file) {

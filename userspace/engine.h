@@ -8,10 +8,10 @@
 #include "rules/rules.h"
 
 struct ks_engine_opts {
-	double max_seconds;      /* 0 = until signalled (or the end of a replay) */
-	const char *write_file;  /* -w */
+	double max_seconds;	 /* 0 = until signalled (or the end of a replay) */
+	const char *write_file;	 /* -w */
 	const char *replay_file; /* -e: engine.kind=replay */
-	const char *pidfile;     /* -P */
+	const char *pidfile;	 /* -P */
 	/*
 	 * SIGHUP: load the configuration and rules again. Returns 0 with new objects (the
 	 * engine takes them over), or a negative errno after reporting why, and the running

@@ -15,7 +15,7 @@ bool ks_engine_healthy(void *ctx)
 	return __atomic_load_n(&e->live, __ATOMIC_RELAXED);
 }
 
-static const char *const pri_names[] = {"Emergency", "Alert", "Critical", "Error",
+static const char *const pri_names[] = {"Emergency", "Alert",  "Critical",	"Error",
 					"Warning",   "Notice", "Informational", "Debug"};
 
 void ks_engine_metrics(void *ctx, struct ks_prom *p)
@@ -38,8 +38,8 @@ void ks_engine_metrics(void *ctx, struct ks_prom *p)
 	ks_prom_counter(p, "kestrel_reload_failures_total",
 			"SIGHUP reloads refused (the old rules kept running).", NULL,
 			KS_READ(e->reload_failures));
-	ks_prom_counter(p, "kestrel_drop_alerts_total",
-			"syscall_event_drops actions taken.", NULL, KS_READ(e->drop_alerts));
+	ks_prom_counter(p, "kestrel_drop_alerts_total", "syscall_event_drops actions taken.", NULL,
+			KS_READ(e->drop_alerts));
 	pthread_mutex_lock(&e->lock);
 	const struct ks_driver_stats *st = &e->drv_stats;
 	for (unsigned c = 0; c < st->ncpus && c < KS_MAX_CPUS; c++) {
@@ -52,7 +52,9 @@ void ks_engine_metrics(void *ctx, struct ks_prom *p)
 	for (int k = 0; k < 3; k++)
 		for (unsigned c = 0; c < st->ncpus && c < KS_MAX_CPUS; c++) {
 			const struct ks_cpu_stats *s = &st->cpu[c];
-			uint64_t v = k == 0 ? s->drops_full : k == 1 ? s->drops_fault : s->drops_bug;
+			uint64_t v = k == 0   ? s->drops_full
+				     : k == 1 ? s->drops_fault
+					      : s->drops_bug;
 			snprintf(cpu, sizeof cpu, "%u", c);
 			ks_prom_counter(p, "kestrel_drops_total",
 					"Events lost in the kernel, by cause and CPU.",
@@ -122,13 +124,14 @@ static bool check_drops(struct engine *e, uint64_t kev, uint64_t kdrops)
 			const char *keys[] = {"n_evts", "n_drops", "n_drops_buffer_total",
 					      "n_drops_pf", "n_drops_bug"};
 			uint64_t vals[] = {dev, ddrops, e->drv_stats.total.drops_full,
-					   e->drv_stats.total.drops_fault, e->drv_stats.total.drops_bug};
+					   e->drv_stats.total.drops_fault,
+					   e->drv_stats.total.drops_bug};
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-			size_t n = ks_alert_format_internal(&e->alert, "Kestrel internal: syscall event drop",
-							    KS_PRI_DEBUG, msg, keys, vals, 5, now,
-							    e->alert_buf, sizeof e->alert_buf);
+			size_t n = ks_alert_format_internal(
+			    &e->alert, "Kestrel internal: syscall event drop", KS_PRI_DEBUG, msg,
+			    keys, vals, 5, now, e->alert_buf, sizeof e->alert_buf);
 			ks_engine_emit(e, KS_PRI_DEBUG, e->alert_buf, n);
 		} else if (strcmp(actions[i], "exit") == 0) {
 			ks_log_error("%s Exiting, as syscall_event_drops.actions says.", msg);
@@ -143,7 +146,8 @@ static void periodic_log(struct engine *e)
 	static uint64_t last_ms;
 	uint64_t interval_ms = 0;
 	if (!ks_config_bool(e->cfg, "metrics.enabled", false) ||
-	    ks_prom_parse_duration(ks_config_str(e->cfg, "metrics.interval", "1h"), &interval_ms) != 0 ||
+	    ks_prom_parse_duration(ks_config_str(e->cfg, "metrics.interval", "1h"), &interval_ms) !=
+		0 ||
 	    interval_ms == 0)
 		return;
 	struct timespec ts;
@@ -172,7 +176,8 @@ bool ks_engine_tick(struct engine *e)
 	pthread_mutex_unlock(&e->lock);
 	periodic_log(e);
 	const struct ks_cpu_stats *t = &st.total;
-	if (!e->last_kernel_events && !e->last_kernel_drops) { /* first tick: baseline */
+	if (!e->drops_baseline) { /* first tick: the counters so far are the baseline */
+		e->drops_baseline = true;
 		e->last_kernel_events = t->events;
 		e->last_kernel_drops = t->drops_full;
 		return false;

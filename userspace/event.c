@@ -4,14 +4,15 @@
 #include <string.h>
 
 #define KS_P_INFO(n, t) {#n, KS_PT_##t},
-#define KS_X_PARAMS(id, name, nr, flags, params) static const struct ks_param_info ks_params_##id[] = {params};
+#define KS_X_PARAMS(id, name, nr, flags, params)                                                   \
+	static const struct ks_param_info ks_params_##id[] = {params};
 KS_EVENT_TABLE(KS_X_PARAMS, KS_P_INFO)
 
-#define KS_X_INFO(id, name, nr, flags, params) \
-	[KS_E_##id] = {name, nr, flags, ks_params_##id, sizeof(ks_params_##id) / sizeof(ks_params_##id[0])},
-const struct ks_event_info ks_events[KS_E_MAX] = {
-	[KS_E_UNKNOWN] = {"unknown", -1, 0, NULL, 0},
-	KS_EVENT_TABLE(KS_X_INFO, KS_P_IGNORE)};
+#define KS_X_INFO(id, name, nr, flags, params)                                                     \
+	[KS_E_##id] = {name, nr, flags, ks_params_##id,                                            \
+		       sizeof(ks_params_##id) / sizeof(ks_params_##id[0])},
+const struct ks_event_info ks_events[KS_E_MAX] = {[KS_E_UNKNOWN] = {"unknown", -1, 0, NULL, 0},
+						  KS_EVENT_TABLE(KS_X_INFO, KS_P_IGNORE)};
 
 enum ks_event_type ks_event_type_by_name(const char *name)
 {
@@ -103,11 +104,11 @@ static bool is_string(enum ks_param_type t)
 	return t == KS_PT_CHARBUF || t == KS_PT_FSPATH || t == KS_PT_CHARBUFARRAY;
 }
 
-#define BAD(msg)                   \
-	do {                       \
-		if (why)           \
-			*why = (msg); \
-		return -EINVAL;    \
+#define BAD(msg)                                                                                   \
+	do {                                                                                       \
+		if (why)                                                                           \
+			*why = (msg);                                                              \
+		return -EINVAL;                                                                    \
 	} while (0)
 
 int ks_event_decode(struct ks_event *ev, const void *rec, size_t avail, const char **why)
@@ -212,8 +213,12 @@ size_t ks_record_build(void *buf, size_t cap, enum ks_event_type type, uint32_t 
 		len += lens[i];
 	if (len > cap || len > KS_MAX_RECORD)
 		return 0;
-	struct ks_hdr h = {.ts = ts, .tid = tid, .pid = pid, .len = (uint32_t)len,
-			   .type = (uint16_t)type, .nparams = (uint16_t)n};
+	struct ks_hdr h = {.ts = ts,
+			   .tid = tid,
+			   .pid = pid,
+			   .len = (uint32_t)len,
+			   .type = (uint16_t)type,
+			   .nparams = (uint16_t)n};
 	uint8_t *p = buf;
 	memcpy(p, &h, KS_HDR_SIZE);
 	memcpy(p + KS_HDR_SIZE, lens, 2u * n);

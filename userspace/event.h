@@ -14,9 +14,9 @@ struct ks_param_info {
 };
 
 struct ks_event_info {
-	const char *name;  /* evt.type */
-	int syscall_nr;    /* x86_64 number, -1 if not a syscall */
-	unsigned flags;    /* KS_EF_* */
+	const char *name; /* evt.type */
+	int syscall_nr;	  /* x86_64 number, -1 if not a syscall */
+	unsigned flags;	  /* KS_EF_* */
 	const struct ks_param_info *params;
 	unsigned nparams;
 };
@@ -39,7 +39,7 @@ struct ks_arena {
 	size_t cap;
 	size_t used;
 };
-void *ks_arena_alloc(struct ks_arena *a, size_t n);   /* NULL when full */
+void *ks_arena_alloc(struct ks_arena *a, size_t n); /* NULL when full */
 char *ks_arena_strdup(struct ks_arena *a, const char *s, size_t n);
 
 struct ks_event {
@@ -49,16 +49,16 @@ struct ks_event {
 	uint16_t nparams;
 	const uint8_t *param[KS_MAX_PARAMS];
 	uint16_t plen[KS_MAX_PARAMS];
-	uint64_t num;             /* evt.num: 1-based sequence in this run */
-	uint64_t ts;              /* ns since the epoch */
+	uint64_t num; /* evt.num: 1-based sequence in this run */
+	uint64_t ts;  /* ns since the epoch */
 	int64_t tid, pid;
 	/* Filled by the state tracker (ks_state_before). */
 	struct ks_state *state;
 	struct ks_thread *thread; /* the calling thread; never NULL once state ran */
-	struct ks_fd *fd;         /* the descriptor this event is about, or NULL */
-	int64_t fdnum;            /* its number, or -1 */
-	struct ks_arena *arena;   /* scratch for computed field values */
-	void *cache;              /* owned by the evaluator: per-event field cache */
+	struct ks_fd *fd;	  /* the descriptor this event is about, or NULL */
+	int64_t fdnum;		  /* its number, or -1 */
+	struct ks_arena *arena;	  /* scratch for computed field values */
+	void *cache;		  /* owned by the evaluator: per-event field cache */
 };
 
 /*

@@ -16,9 +16,9 @@
 
 /* Where rules come from when neither -r nor rules_files says: Falco's layout. */
 static const char *const default_rules[] = {
-	"/etc/kestrel/kestrel_rules.yaml",
-	"/etc/kestrel/kestrel_rules.local.yaml",
-	"/etc/kestrel/rules.d",
+    "/etc/kestrel/kestrel_rules.yaml",
+    "/etc/kestrel/kestrel_rules.local.yaml",
+    "/etc/kestrel/rules.d",
 };
 
 static void on_signal(int sig)
@@ -73,7 +73,8 @@ static int validate_config(const struct ks_config *cfg)
 		snprintf(key, sizeof key, "engine.%s.cpus_for_each_buffer", kinds[i]);
 		v = ks_config_int(cfg, key, 1, &ok);
 		if (!ok || v < 0 || v > 1024) {
-			ks_log_error("%s '%s' is not a number of CPUs", key, ks_config_str(cfg, key, ""));
+			ks_log_error("%s '%s' is not a number of CPUs", key,
+				     ks_config_str(cfg, key, ""));
 			bad++;
 		}
 	}
@@ -86,7 +87,8 @@ static int validate_config(const struct ks_config *cfg)
 	uint64_t ms;
 	const char *iv = ks_config_str(cfg, "metrics.interval", NULL);
 	if (iv && ks_prom_parse_duration(iv, &ms) != 0) {
-		ks_log_error("metrics.interval '%s' is not a duration such as 500ms, 15s, 1h30m", iv);
+		ks_log_error("metrics.interval '%s' is not a duration such as 500ms, 15s, 1h30m",
+			     iv);
 		bad++;
 	}
 	return bad ? -EINVAL : 0;
@@ -149,7 +151,8 @@ static int list_rules(const struct ks_ruleset *rs, const char *only)
 }
 
 /* Load configuration and rules as at start-up; nothing is returned unless all of it loads. */
-static int load_all(const struct ks_cli *cli, struct ks_config **cfg_out, struct ks_ruleset **rs_out)
+static int load_all(const struct ks_cli *cli, struct ks_config **cfg_out,
+		    struct ks_ruleset **rs_out)
 {
 	struct ks_config *cfg = ks_config_new();
 	struct ks_ruleset *rs = NULL;
@@ -162,7 +165,8 @@ static int load_all(const struct ks_cli *cli, struct ks_config **cfg_out, struct
 	const char *const *paths;
 	size_t npaths = rules_paths(cli, cfg, &paths, tmp);
 	if (npaths == 0) {
-		ks_log_error("no rules files: pass -r FILE or set rules_files in the configuration");
+		ks_log_error(
+		    "no rules files: pass -r FILE or set rules_files in the configuration");
 		ks_config_free(cfg);
 		return -ENOENT;
 	}

@@ -150,7 +150,8 @@ void ks_seq_push(struct ks_seq *s, const void *rec, size_t len)
 	memcpy(&h, rec, sizeof h);
 	bool new_run = s->nruns == 0 || s->runs[s->nruns - 1].end == s->runs[s->nruns - 1].begin ||
 		       h.ts < s->e[s->n - 1].ts;
-	if (s->used + need > s->cap || s->n == s->ecap || (new_run && s->nruns == KS_SEQ_MAX_RUNS)) {
+	if (s->used + need > s->cap || s->n == s->ecap ||
+	    (new_run && s->nruns == KS_SEQ_MAX_RUNS)) {
 		/* full, or too disordered to merge: let everything go, in order */
 		s->overflows++;
 		ks_seq_release(s, UINT64_MAX);

@@ -17,9 +17,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0)
 		return 0;
 	FILE *f = fdopen(fd, "w");
-	fputs("- list: l\n  items: [a, \"b c\", 1]\n- macro: m\n  condition: evt.type = open\n"
-	      "- rule: r\n  desc: d\n  output: o %proc.name\n  priority: INFO\n  condition: |\n    ",
-	      f);
+	fputs(
+	    "- list: l\n  items: [a, \"b c\", 1]\n- macro: m\n  condition: evt.type = open\n"
+	    "- rule: r\n  desc: d\n  output: o %proc.name\n  priority: INFO\n  condition: |\n    ",
+	    f);
 	/* keep the fuzz input inside the block scalar: every line indented */
 	for (size_t i = 0; i < size; i++) {
 		if (data[i] == '\0')

@@ -13,17 +13,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct ks_state *st;
 static char arena_buf[256 * 1024];
 static const char *const field_names[] = {
-	"evt.type",     "evt.args",     "evt.res",       "evt.arg[1]",   "evt.arg.name",
-	"evt.is_open_read", "proc.name", "proc.cmdline", "proc.exepath", "proc.pname",
-	"proc.aname[3]", "proc.args",   "fd.name",       "fd.directory", "fd.sip",
-	"fd.cport",     "user.name",    "container.id",  "proc.tty",     "fd.typechar",
+    "evt.type",		"evt.args",  "evt.res",	     "evt.arg[1]",   "evt.arg.name",
+    "evt.is_open_read", "proc.name", "proc.cmdline", "proc.exepath", "proc.pname",
+    "proc.aname[3]",	"proc.args", "fd.name",	     "fd.directory", "fd.sip",
+    "fd.cport",		"user.name", "container.id", "proc.tty",     "fd.typechar",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!st) {
-		struct ks_state_opts o = {.proc_root = "/nonexistent", .passwd_file = "/etc/passwd",
-					  .group_file = "/etc/group", .thread_table_size = 1024};
+		struct ks_state_opts o = {.proc_root = "/nonexistent",
+					  .passwd_file = "/etc/passwd",
+					  .group_file = "/etc/group",
+					  .thread_table_size = 1024};
 		st = ks_state_new(&o);
 	}
 	/* records must be aligned as they are in a ring */

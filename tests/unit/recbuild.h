@@ -45,13 +45,31 @@ static inline void ks_rec_raw(struct ks_recbuf *b, const void *p, size_t n)
 	b->lens[b->np++] = (uint16_t)n;
 }
 
-static inline void ks_rec_s64(struct ks_recbuf *b, int64_t v) { ks_rec_raw(b, &v, 8); }
-static inline void ks_rec_u64(struct ks_recbuf *b, uint64_t v) { ks_rec_raw(b, &v, 8); }
-static inline void ks_rec_u32(struct ks_recbuf *b, uint32_t v) { ks_rec_raw(b, &v, 4); }
-static inline void ks_rec_none(struct ks_recbuf *b) { ks_rec_raw(b, "", 0); }
-static inline void ks_rec_str(struct ks_recbuf *b, const char *s) { ks_rec_raw(b, s, strlen(s) + 1); }
+static inline void ks_rec_s64(struct ks_recbuf *b, int64_t v)
+{
+	ks_rec_raw(b, &v, 8);
+}
+static inline void ks_rec_u64(struct ks_recbuf *b, uint64_t v)
+{
+	ks_rec_raw(b, &v, 8);
+}
+static inline void ks_rec_u32(struct ks_recbuf *b, uint32_t v)
+{
+	ks_rec_raw(b, &v, 4);
+}
+static inline void ks_rec_none(struct ks_recbuf *b)
+{
+	ks_rec_raw(b, "", 0);
+}
+static inline void ks_rec_str(struct ks_recbuf *b, const char *s)
+{
+	ks_rec_raw(b, s, strlen(s) + 1);
+}
 /* argv-style: strings separated by NULs, given as "a\0b\0c" with total length n (incl last NUL) */
-static inline void ks_rec_strs(struct ks_recbuf *b, const char *s, size_t n) { ks_rec_raw(b, s, n); }
+static inline void ks_rec_strs(struct ks_recbuf *b, const char *s, size_t n)
+{
+	ks_rec_raw(b, s, n);
+}
 
 static inline const void *ks_rec_end(struct ks_recbuf *b)
 {

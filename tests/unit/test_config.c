@@ -139,9 +139,9 @@ static void test_not_a_mapping(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_flatten),      cmocka_unit_test(test_overrides),
-		cmocka_unit_test(test_empty_file),   cmocka_unit_test(test_syntax_error),
-		cmocka_unit_test(test_missing_file), cmocka_unit_test(test_not_a_mapping),
+	    cmocka_unit_test(test_flatten),	 cmocka_unit_test(test_overrides),
+	    cmocka_unit_test(test_empty_file),	 cmocka_unit_test(test_syntax_error),
+	    cmocka_unit_test(test_missing_file), cmocka_unit_test(test_not_a_mapping),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

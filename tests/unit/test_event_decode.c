@@ -156,11 +156,11 @@ static void test_table(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid),         cmocka_unit_test(test_absent_param),
-		cmocka_unit_test(test_truncated),     cmocka_unit_test(test_wrong_count),
-		cmocka_unit_test(test_unknown_type),  cmocka_unit_test(test_unterminated_string),
-		cmocka_unit_test(test_bad_fixed_size), cmocka_unit_test(test_param_overrun),
-		cmocka_unit_test(test_len_mismatch),  cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_valid),	   cmocka_unit_test(test_absent_param),
+	    cmocka_unit_test(test_truncated),	   cmocka_unit_test(test_wrong_count),
+	    cmocka_unit_test(test_unknown_type),   cmocka_unit_test(test_unterminated_string),
+	    cmocka_unit_test(test_bad_fixed_size), cmocka_unit_test(test_param_overrun),
+	    cmocka_unit_test(test_len_mismatch),   cmocka_unit_test(test_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,8 +44,10 @@ static void test_render(void **s)
 	struct ks_format *f;
 	char err[128], out[256];
 	size_t off = 0;
-	assert_int_equal(ks_format_compile("t=%evt.type res=%evt.res %% n=%evt.num name=%evt.arg.name 100%",
-					   &f, err, sizeof err, &off), 0);
+	assert_int_equal(
+	    ks_format_compile("t=%evt.type res=%evt.res %% n=%evt.num name=%evt.arg.name 100%", &f,
+			      err, sizeof err, &off),
+	    0);
 	struct ks_event ev = open_event("/etc/shadow", -2);
 	ks_format_render(f, &ev, out, sizeof out);
 	assert_string_equal(out, "t=openat res=ENOENT % n=7 name=/etc/shadow 100%");
@@ -102,8 +104,13 @@ static void test_unknown_field(void **s)
 static struct ks_rule rule(struct ks_format *f)
 {
 	static const char *const tags[] = {"filesystem", "T1555"};
-	struct ks_rule r = {.name = "Read \"shadow\"", .desc = "d", .source = "syscall",
-			    .priority = KS_PRI_WARNING, .tags = tags, .ntags = 2, .output = f};
+	struct ks_rule r = {.name = "Read \"shadow\"",
+			    .desc = "d",
+			    .source = "syscall",
+			    .priority = KS_PRI_WARNING,
+			    .tags = tags,
+			    .ntags = 2,
+			    .output = f};
 	return r;
 }
 
@@ -131,22 +138,26 @@ static void test_json_alert(void **s)
 	struct ks_format *f;
 	char err[128], out[2048];
 	size_t off;
-	assert_int_equal(ks_format_compile("read %evt.arg.name res=%evt.rawres t=%evt.type x=%evt.arg.fd",
-					   &f, err, sizeof err, &off), 0);
+	assert_int_equal(
+	    ks_format_compile("read %evt.arg.name res=%evt.rawres t=%evt.type x=%evt.arg.fd", &f,
+			      err, sizeof err, &off),
+	    0);
 	struct ks_rule r = rule(f);
 	struct ks_event ev = open_event("/etc/\"sh\tadow\xff", 3);
-	struct ks_alert_opts o = {.json = true, .json_include_output = true, .json_include_tags = true,
+	struct ks_alert_opts o = {.json = true,
+				  .json_include_output = true,
+				  .json_include_tags = true,
 				  .hostname = "box"};
 	setenv("TZ", "UTC", 1);
 	ks_alert_format(&o, &r, &ev, out, sizeof out);
 	assert_string_equal(
-		out,
-		"{\"hostname\":\"box\",\"output\":\"14:02:11.000000042: Warning read "
-		"/etc/\\\"sh\\tadow\\ufffd res=3 t=openat x=<NA>\",\"output_fields\":{\"evt.time\":"
-		"1796306531000000042,\"evt.arg.name\":\"/etc/\\\"sh\\tadow\\ufffd\",\"evt.rawres\":3,"
-		"\"evt.type\":\"openat\",\"evt.arg.fd\":null},\"priority\":\"Warning\",\"rule\":"
-		"\"Read \\\"shadow\\\"\",\"source\":\"syscall\",\"tags\":[\"T1555\",\"filesystem\"],"
-		"\"time\":\"2026-12-03T14:02:11.000000042Z\"}\n");
+	    out,
+	    "{\"hostname\":\"box\",\"output\":\"14:02:11.000000042: Warning read "
+	    "/etc/\\\"sh\\tadow\\ufffd res=3 t=openat x=<NA>\",\"output_fields\":{\"evt.time\":"
+	    "1796306531000000042,\"evt.arg.name\":\"/etc/\\\"sh\\tadow\\ufffd\",\"evt.rawres\":3,"
+	    "\"evt.type\":\"openat\",\"evt.arg.fd\":null},\"priority\":\"Warning\",\"rule\":"
+	    "\"Read \\\"shadow\\\"\",\"source\":\"syscall\",\"tags\":[\"T1555\",\"filesystem\"],"
+	    "\"time\":\"2026-12-03T14:02:11.000000042Z\"}\n");
 	/* without output and tags */
 	o.json_include_output = o.json_include_tags = false;
 	ks_alert_format(&o, &r, &ev, out, sizeof out);
@@ -160,10 +171,9 @@ static void test_json_alert(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_render),     cmocka_unit_test(test_missing_value),
-		cmocka_unit_test(test_newline_in_value),
-		cmocka_unit_test(test_unknown_field), cmocka_unit_test(test_text_alert),
-		cmocka_unit_test(test_json_alert),
+	    cmocka_unit_test(test_render),	     cmocka_unit_test(test_missing_value),
+	    cmocka_unit_test(test_newline_in_value), cmocka_unit_test(test_unknown_field),
+	    cmocka_unit_test(test_text_alert),	     cmocka_unit_test(test_json_alert),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

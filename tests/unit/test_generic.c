@@ -90,8 +90,9 @@ static void test_evt_type_field(void **s)
 static void test_rules_match_and_filter(void **s)
 {
 	(void)s;
-	struct ks_ruleset *rs = load("- rule: g\n  desc: d\n  condition: evt.type in (getpid, openat)\n"
-				     "  output: o\n  priority: INFO\n");
+	struct ks_ruleset *rs =
+	    load("- rule: g\n  desc: d\n  condition: evt.type in (getpid, openat)\n"
+		 "  output: o\n  priority: INFO\n");
 	assert_int_equal(eval_generic(rs, 39), 1);  /* getpid */
 	assert_int_equal(eval_generic(rs, 110), 0); /* getppid: not named */
 	uint8_t filter[KS_FILTER_BYTES] = {0};
@@ -101,13 +102,15 @@ static void test_rules_match_and_filter(void **s)
 	assert_false(filter[110 / 8] & (1u << (110 % 8)));
 	ks_ruleset_free(rs);
 	/* a rule without evt.type does not pull every generic syscall into the filter */
-	rs = load("- rule: g\n  desc: d\n  condition: proc.name = x\n  output: o\n  priority: INFO\n");
+	rs = load(
+	    "- rule: g\n  desc: d\n  condition: proc.name = x\n  output: o\n  priority: INFO\n");
 	memset(filter, 0, sizeof filter);
 	ks_ruleset_syscalls(rs, filter);
 	assert_false(filter[39 / 8] & (1u << (39 % 8)));
 	ks_ruleset_free(rs);
 	/* negated: getpid itself never matches */
-	rs = load("- rule: g\n  desc: d\n  condition: evt.type != getpid\n  output: o\n  priority: INFO\n");
+	rs = load("- rule: g\n  desc: d\n  condition: evt.type != getpid\n  output: o\n  priority: "
+		  "INFO\n");
 	assert_int_equal(eval_generic(rs, 39), 0);
 	ks_ruleset_free(rs);
 }
@@ -115,9 +118,9 @@ static void test_rules_match_and_filter(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_evt_type_field),
-		cmocka_unit_test(test_rules_match_and_filter),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_evt_type_field),
+	    cmocka_unit_test(test_rules_match_and_filter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

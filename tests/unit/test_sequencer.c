@@ -169,10 +169,10 @@ static void test_random_merge(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_merge_runs),
-		cmocka_unit_test(test_equal_ts_stable),
-		cmocka_unit_test(test_overflow_releases),
-		cmocka_unit_test(test_random_merge),
+	    cmocka_unit_test(test_merge_runs),
+	    cmocka_unit_test(test_equal_ts_stable),
+	    cmocka_unit_test(test_overflow_releases),
+	    cmocka_unit_test(test_random_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

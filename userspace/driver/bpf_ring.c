@@ -7,9 +7,9 @@
 
 #include "log.h"
 
-#define RB_BUSY (1u << 31)
+#define RB_BUSY	   (1u << 31)
 #define RB_DISCARD (1u << 30)
-#define RB_HDR 8u
+#define RB_HDR	   8u
 
 int ks_bpf_ring_open(struct ks_bpf_ring *r, int map_fd, uint64_t size)
 {

@@ -24,8 +24,8 @@ struct ks_bpf_ring {
 	const uint8_t *data;
 	void *cons_map, *prod_map;
 	size_t prod_map_len;
-	uint64_t cons;   /* our position, published to consumer_pos by ks_bpf_ring_publish */
-	uint64_t prod;   /* producer position seen at the last ks_bpf_ring_refresh */
+	uint64_t cons; /* our position, published to consumer_pos by ks_bpf_ring_publish */
+	uint64_t prod; /* producer position seen at the last ks_bpf_ring_refresh */
 	unsigned unpublished;
 };
 

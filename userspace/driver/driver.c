@@ -8,9 +8,9 @@
 #include "log.h"
 
 static const struct ks_driver_ops *const backends[] = {
-	&ks_driver_modern_ebpf,
-	&ks_driver_replay,
-	&ks_driver_kmod,
+    &ks_driver_modern_ebpf,
+    &ks_driver_replay,
+    &ks_driver_kmod,
 };
 
 static const struct ks_driver_ops *find_backend(const char *kind)
@@ -25,11 +25,13 @@ int ks_driver_open(const struct ks_driver_opts *o, struct ks_driver **out)
 {
 	const char *kind = o->kind && *o->kind ? o->kind : "auto";
 	if (strcmp(kind, "auto") == 0)
-		kind = access("/dev/kestrel0", F_OK) == 0 && find_backend("kmod") ? "kmod" : "modern_ebpf";
+		kind = access("/dev/kestrel0", F_OK) == 0 && find_backend("kmod") ? "kmod"
+										  : "modern_ebpf";
 	const struct ks_driver_ops *ops = find_backend(kind);
 	if (!ops) {
 		ks_log_error("engine.kind '%s' is not available (kinds: modern_ebpf, kmod, auto; "
-			     "replay with -e FILE)", kind);
+			     "replay with -e FILE)",
+			     kind);
 		return -ENOENT;
 	}
 	struct ks_driver *d = calloc(1, sizeof(*d));

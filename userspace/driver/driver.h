@@ -16,10 +16,10 @@
 struct ks_driver;
 
 struct ks_driver_opts {
-	const char *kind;          /* "modern_ebpf", "kmod", "replay", "auto" */
-	const char *replay_file;   /* for "replay" */
-	uint64_t buf_bytes_per_cpu;/* ring size per CPU (or per group); 0 = default (8 MiB) */
-	unsigned cpus_per_buffer;  /* Falco's cpus_for_each_buffer; 0 or 1 = one ring per CPU */
+	const char *kind;	    /* "modern_ebpf", "kmod", "replay", "auto" */
+	const char *replay_file;    /* for "replay" */
+	uint64_t buf_bytes_per_cpu; /* ring size per CPU (or per group); 0 = default (8 MiB) */
+	unsigned cpus_per_buffer;   /* Falco's cpus_for_each_buffer; 0 or 1 = one ring per CPU */
 };
 
 struct ks_driver_stats {

@@ -18,7 +18,7 @@
 #include "log.h"
 
 #define KS_KMOD_DEFAULT_DATA (8ull << 20)
-#define KS_KMOD_POLL_MS 2
+#define KS_KMOD_POLL_MS	     2
 /* Records taken from one ring before moving to the next, so no CPU starves the others. */
 #define KS_KMOD_BATCH 4096
 
@@ -95,11 +95,14 @@ static int ks_kmod_open_cpu(struct ks_kmod_cpu *c, unsigned cpu, uint64_t size)
 		int err = -errno;
 
 		if (err == -ENOENT)
-			ks_log_error("%s not found: the kestrel kernel module is not loaded; install it "
-				     "with `make dkms-install` and `modprobe kestrel`, or use "
-				     "engine.kind=modern_ebpf", path);
+			ks_log_error(
+			    "%s not found: the kestrel kernel module is not loaded; install it "
+			    "with `make dkms-install` and `modprobe kestrel`, or use "
+			    "engine.kind=modern_ebpf",
+			    path);
 		else if (err == -EBUSY)
-			ks_log_error("%s is busy: another consumer (another kestrel?) has it open", path);
+			ks_log_error("%s is busy: another consumer (another kestrel?) has it open",
+				     path);
 		else
 			ks_log_error("cannot open %s: %s", path, strerror(-err));
 		return err;
@@ -107,7 +110,8 @@ static int ks_kmod_open_cpu(struct ks_kmod_cpu *c, unsigned cpu, uint64_t size)
 	abi = ioctl(c->fd, KS_IOC_ABI_VERSION);
 	if (abi != KS_ABI_VERSION) {
 		ks_log_error("%s speaks record ABI %d, this engine %u: load the module built from "
-			     "this release", path, abi, KS_ABI_VERSION);
+			     "this release",
+			     path, abi, KS_ABI_VERSION);
 		return -EPROTO;
 	}
 	map = mmap(NULL, KS_KMOD_MAP_SIZE(size), PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
@@ -139,13 +143,15 @@ static int kmod_open(struct ks_driver *d, const struct ks_driver_opts *o)
 	int err;
 
 	if (size < KS_KMOD_MIN_DATA || size > KS_KMOD_MAX_DATA || (size & (size - 1))) {
-		ks_log_error("kmod: ring size %llu per CPU must be a power of two between %u and %u",
-			     (unsigned long long)size, KS_KMOD_MIN_DATA, KS_KMOD_MAX_DATA);
+		ks_log_error(
+		    "kmod: ring size %llu per CPU must be a power of two between %u and %u",
+		    (unsigned long long)size, KS_KMOD_MIN_DATA, KS_KMOD_MAX_DATA);
 		return -EINVAL;
 	}
 	if (o->cpus_per_buffer > 1)
-		ks_log_warn("kmod: the module keeps one ring per CPU; cpus_for_each_buffer=%u ignored",
-			    o->cpus_per_buffer);
+		ks_log_warn(
+		    "kmod: the module keeps one ring per CPU; cpus_for_each_buffer=%u ignored",
+		    o->cpus_per_buffer);
 	n = ks_online_cpus(cpus, KS_MAX_CPUS);
 	k = calloc(1, sizeof(*k));
 	if (!k) {
@@ -208,8 +214,8 @@ static int ks_kmod_drain(struct ks_kmod_cpu *c, ks_record_cb cb, void *ctx, int 
 
 	if (head - c->tail > c->size) {
 		ks_log_error("kmod: CPU %u ring positions are inconsistent (head %llu, tail %llu): "
-			     "skipping its content", c->cpu, (unsigned long long)head,
-			     (unsigned long long)c->tail);
+			     "skipping its content",
+			     c->cpu, (unsigned long long)head, (unsigned long long)c->tail);
 		c->tail = head;
 	}
 	while (c->tail != head && n < KS_KMOD_BATCH && !stop) {
@@ -221,9 +227,10 @@ static int ks_kmod_drain(struct ks_kmod_cpu *c, ks_record_cb cb, void *ctx, int 
 			memcpy(&h, rec, sizeof h);
 		if (avail < KS_HDR_SIZE || h.len < KS_HDR_SIZE || h.len > avail ||
 		    h.len > KS_MAX_RECORD) {
-			ks_log_error("kmod: CPU %u: bad record (length %u, %llu bytes left): skipping "
-				     "the rest of the ring", c->cpu, avail < KS_HDR_SIZE ? 0 : h.len,
-				     (unsigned long long)avail);
+			ks_log_error(
+			    "kmod: CPU %u: bad record (length %u, %llu bytes left): skipping "
+			    "the rest of the ring",
+			    c->cpu, avail < KS_HDR_SIZE ? 0 : h.len, (unsigned long long)avail);
 			c->tail = head;
 			break;
 		}
@@ -301,11 +308,11 @@ static void kmod_close(struct ks_driver *d)
 }
 
 const struct ks_driver_ops ks_driver_kmod = {
-	.kind = "kmod",
-	.open = kmod_open,
-	.set_filter = kmod_set_filter,
-	.start = kmod_start,
-	.next = kmod_next,
-	.stats = kmod_stats,
-	.close = kmod_close,
+    .kind = "kmod",
+    .open = kmod_open,
+    .set_filter = kmod_set_filter,
+    .start = kmod_start,
+    .next = kmod_next,
+    .stats = kmod_stats,
+    .close = kmod_close,
 };

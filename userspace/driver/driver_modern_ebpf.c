@@ -398,7 +398,7 @@ out:
 }
 
 const struct ks_driver_ops ks_driver_modern_ebpf = {
-	.ordered = true,
+    .ordered = true,
     .kind = "modern_ebpf",
     .open = ebpf_open,
     .set_filter = ebpf_set_filter,

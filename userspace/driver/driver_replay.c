@@ -50,7 +50,8 @@ static int replay_open(struct ks_driver *d, const struct ks_driver_opts *o)
 		r->map = mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (r->map == MAP_FAILED) {
 			rc = -errno;
-			ks_log_error("cannot map capture file %s: %s", o->replay_file, strerror(errno));
+			ks_log_error("cannot map capture file %s: %s", o->replay_file,
+				     strerror(errno));
 			free(r);
 		}
 	}
@@ -59,16 +60,17 @@ static int replay_open(struct ks_driver *d, const struct ks_driver_opts *o)
 		return rc;
 	r->off = KS_CAPTURE_HDR;
 	if (h.record_bytes && KS_CAPTURE_HDR + h.record_bytes > r->size)
-		ks_log_warn("capture file %s is truncated: %zu of %llu record bytes; replaying what "
-			    "is there", o->replay_file, r->size - KS_CAPTURE_HDR,
-			    (unsigned long long)h.record_bytes);
+		ks_log_warn(
+		    "capture file %s is truncated: %zu of %llu record bytes; replaying what "
+		    "is there",
+		    o->replay_file, r->size - KS_CAPTURE_HDR, (unsigned long long)h.record_bytes);
 	else if (!h.record_bytes && r->size > KS_CAPTURE_HDR)
 		ks_log_warn("capture file %s was not closed by its writer; replaying what is there",
 			    o->replay_file);
 	/* A file whose writer died keeps record_bytes 0: replay what is there. */
 	r->end = h.record_bytes && KS_CAPTURE_HDR + h.record_bytes <= r->size
-			 ? KS_CAPTURE_HDR + h.record_bytes
-			 : r->size;
+		     ? KS_CAPTURE_HDR + h.record_bytes
+		     : r->size;
 	r->boot_to_epoch_ns = h.boot_to_epoch_ns;
 	r->path = strdup(o->replay_file);
 	d->priv = r;
@@ -136,16 +138,17 @@ static void replay_close(struct ks_driver *d)
 
 uint64_t ks_driver_replay_boot_offset(const struct ks_driver *d)
 {
-	return strcmp(d->ops->kind, "replay") == 0 ? ((struct replay *)d->priv)->boot_to_epoch_ns : 0;
+	return strcmp(d->ops->kind, "replay") == 0 ? ((struct replay *)d->priv)->boot_to_epoch_ns
+						   : 0;
 }
 
 const struct ks_driver_ops ks_driver_replay = {
-	.kind = "replay",
-	.ordered = true, /* captures are written in order */
-	.open = replay_open,
-	.set_filter = replay_set_filter,
-	.start = replay_start,
-	.next = replay_next,
-	.stats = replay_stats,
-	.close = replay_close,
+    .kind = "replay",
+    .ordered = true, /* captures are written in order */
+    .open = replay_open,
+    .set_filter = replay_set_filter,
+    .start = replay_start,
+    .next = replay_next,
+    .stats = replay_stats,
+    .close = replay_close,
 };

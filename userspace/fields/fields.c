@@ -9,11 +9,11 @@
 #include <string.h>
 
 /* Every family's table; each is defined in its fields_<family>.c. */
-extern const struct ks_field_table ks_fields_evt, ks_fields_proc, ks_fields_user,
-	ks_fields_fd, ks_fields_container;
+extern const struct ks_field_table ks_fields_evt, ks_fields_proc, ks_fields_user, ks_fields_fd,
+    ks_fields_container;
 
 static const struct ks_field_table *const tables[] = {
-	&ks_fields_evt, &ks_fields_proc, &ks_fields_user, &ks_fields_fd, &ks_fields_container,
+    &ks_fields_evt, &ks_fields_proc, &ks_fields_user, &ks_fields_fd, &ks_fields_container,
 };
 
 const struct ks_field_def *ks_field_find(const char *name, size_t len)
@@ -101,7 +101,8 @@ int ks_field_parse(const char *text, size_t *consumed, struct ks_field_ref *ref,
 		} else
 			ref->argnum = -1;
 	} else if (d->flags & (KS_FF_IDX_REQUIRED | KS_FF_KEY_REQUIRED)) {
-		snprintf(err, errlen, "field '%s' needs an argument, as in %s[...]", d->name, d->name);
+		snprintf(err, errlen, "field '%s' needs an argument, as in %s[...]", d->name,
+			 d->name);
 		return -EINVAL;
 	}
 	*consumed = end;
@@ -116,8 +117,8 @@ void ks_field_ref_fini(struct ks_field_ref *ref)
 
 static const char *type_name(enum ks_ftype t)
 {
-	static const char *const names[] = {"CHARBUF", "INT64",   "UINT64",  "BOOL",   "IPADDR",
-					    "IPNET",   "PORT",    "RELTIME", "ABSTIME", "BYTEBUF"};
+	static const char *const names[] = {"CHARBUF", "INT64", "UINT64",  "BOOL",    "IPADDR",
+					    "IPNET",   "PORT",	"RELTIME", "ABSTIME", "BYTEBUF"};
 	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
 }
 
@@ -126,12 +127,14 @@ void ks_fields_list(FILE *f)
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
 		for (size_t i = 0; i < tables[t]->n; i++) {
 			const struct ks_field_def *d = &tables[t]->defs[i];
-			const char *arg = d->flags & (KS_FF_IDX_REQUIRED | KS_FF_KEY_REQUIRED) ? "[arg]"
-					  : d->flags & (KS_FF_IDX_ALLOWED | KS_FF_KEY_ALLOWED) ? "[(arg)]"
-													 : "";
+			const char *arg =
+			    d->flags & (KS_FF_IDX_REQUIRED | KS_FF_KEY_REQUIRED) ? "[arg]"
+			    : d->flags & (KS_FF_IDX_ALLOWED | KS_FF_KEY_ALLOWED) ? "[(arg)]"
+										 : "";
 			fprintf(f, "%s%-*s %-8s %s%s\n", d->name, (int)(34 - strlen(d->name)), arg,
 				type_name(d->type), d->desc,
-				d->flags & KS_FF_NA_ALWAYS ? " (not extracted by Kestrel yet: <NA>)" : "");
+				d->flags & KS_FF_NA_ALWAYS ? " (not extracted by Kestrel yet: <NA>)"
+							   : "");
 		}
 }
 
@@ -168,7 +171,8 @@ size_t ks_value_format(const struct ks_value *v, char *buf, size_t len)
 	case KS_FT_IPADDR:
 	case KS_FT_IPNET: {
 		char a[INET6_ADDRSTRLEN] = "";
-		inet_ntop(v->ip.family == KS_AF_INET6 ? AF_INET6 : AF_INET, v->ip.addr, a, sizeof a);
+		inet_ntop(v->ip.family == KS_AF_INET6 ? AF_INET6 : AF_INET, v->ip.addr, a,
+			  sizeof a);
 		n = v->type == KS_FT_IPNET ? snprintf(buf, len, "%s/%u", a, v->ip.prefix)
 					   : snprintf(buf, len, "%s", a);
 		break;

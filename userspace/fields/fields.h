@@ -49,20 +49,20 @@ struct ks_value {
 };
 
 /* Field flags */
-#define KS_FF_IDX_ALLOWED 0x1u  /* takes an optional [N] argument (proc.aname[2]) */
+#define KS_FF_IDX_ALLOWED  0x1u /* takes an optional [N] argument (proc.aname[2]) */
 #define KS_FF_IDX_REQUIRED 0x2u /* needs [N] */
-#define KS_FF_KEY_ALLOWED 0x4u  /* takes [key] or .key (evt.arg.name, evt.arg[0]) */
+#define KS_FF_KEY_ALLOWED  0x4u /* takes [key] or .key (evt.arg.name, evt.arg[0]) */
 #define KS_FF_KEY_REQUIRED 0x8u
-#define KS_FF_LIST 0x10u        /* may yield several values (any-match semantics) */
-#define KS_FF_NA_ALWAYS 0x20u   /* known for compatibility, not extracted yet: always <NA> */
+#define KS_FF_LIST	   0x10u /* may yield several values (any-match semantics) */
+#define KS_FF_NA_ALWAYS	   0x20u /* known for compatibility, not extracted yet: always <NA> */
 
 struct ks_field_def;
 
 struct ks_field_ref {
 	const struct ks_field_def *def;
 	bool has_arg;
-	int64_t argnum;      /* [N] */
-	const char *argstr;  /* [key] or .key, owned by whoever parsed it */
+	int64_t argnum;	    /* [N] */
+	const char *argstr; /* [key] or .key, owned by whoever parsed it */
 };
 
 /*

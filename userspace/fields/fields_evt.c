@@ -42,19 +42,22 @@ static int f_dir(struct ks_event *ev, const struct ks_field_ref *r, struct ks_va
 	return ks_value_str(o, is_syscall(ev) ? "<" : ">");
 }
 
-static int f_rawtime(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, size_t m)
+static int f_rawtime(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,
+		     size_t m)
 {
 	(void)r, (void)m;
 	return ks_value_u64(o, KS_FT_ABSTIME, ev->ts);
 }
 
-static int f_rawtime_s(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, size_t m)
+static int f_rawtime_s(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,
+		       size_t m)
 {
 	(void)r, (void)m;
 	return ks_value_u64(o, KS_FT_UINT64, ev->ts / 1000000000u);
 }
 
-static int f_rawtime_ns(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, size_t m)
+static int f_rawtime_ns(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,
+			size_t m)
 {
 	(void)r, (void)m;
 	return ks_value_u64(o, KS_FT_UINT64, ev->ts % 1000000000u);
@@ -106,13 +109,15 @@ static int f_time_s(struct ks_event *ev, const struct ks_field_ref *r, struct ks
 	return time_str(ev, o, 1);
 }
 
-static int f_time_iso(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, size_t m)
+static int f_time_iso(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,
+		      size_t m)
 {
 	(void)r, (void)m;
 	return time_str(ev, o, 2);
 }
 
-static int f_datetime(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, size_t m)
+static int f_datetime(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,
+		      size_t m)
 {
 	(void)r, (void)m;
 	return time_str(ev, o, 3);
@@ -187,25 +192,29 @@ static int open_bool(struct ks_event *ev, struct ks_value *o, enum open_check c)
 	}
 }
 
-static int f_open_read(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, size_t m)
+static int f_open_read(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,
+		       size_t m)
 {
 	(void)r, (void)m;
 	return open_bool(ev, o, OPEN_READ);
 }
 
-static int f_open_write(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, size_t m)
+static int f_open_write(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,
+			size_t m)
 {
 	(void)r, (void)m;
 	return open_bool(ev, o, OPEN_WRITE);
 }
 
-static int f_open_exec(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, size_t m)
+static int f_open_exec(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,
+		       size_t m)
 {
 	(void)r, (void)m;
 	return open_bool(ev, o, OPEN_EXEC);
 }
 
-static int f_open_create(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, size_t m)
+static int f_open_create(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,
+			 size_t m)
 {
 	(void)r, (void)m;
 	return open_bool(ev, o, OPEN_CREATE);
@@ -267,7 +276,8 @@ static size_t render_param(const struct ks_event *ev, unsigned idx, char *buf, s
 			}
 		} else if (p[0] == KS_AF_UNIX) {
 			size_t off = tuple ? 17 : 1;
-			n = snprintf(buf, len, "%.*s", l > off ? (int)(l - off) : 0, (const char *)p + off);
+			n = snprintf(buf, len, "%.*s", l > off ? (int)(l - off) : 0,
+				     (const char *)p + off);
 		} else
 			n = snprintf(buf, len, "<unknown family %u>", p[0]);
 		break;
@@ -353,7 +363,8 @@ static int f_source(struct ks_event *ev, const struct ks_field_ref *r, struct ks
 	return ks_value_str(o, "syscall");
 }
 
-static int f_hostname(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, size_t m)
+static int f_hostname(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,
+		      size_t m)
 {
 	(void)ev, (void)r, (void)m;
 	static char host[256];
@@ -362,41 +373,53 @@ static int f_hostname(struct ks_event *ev, const struct ks_field_ref *r, struct 
 	return ks_value_str(o, host);
 }
 
-static int f_category(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o, size_t m)
+static int f_category(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,
+		      size_t m)
 {
 	(void)r, (void)m;
 	unsigned fl = ev->info->flags;
-	return ks_value_str(o, fl & KS_EF_FILE  ? "file"
-			       : fl & KS_EF_NET ? "net"
+	return ks_value_str(o, fl & KS_EF_FILE	 ? "file"
+			       : fl & KS_EF_NET	 ? "net"
 			       : fl & KS_EF_PROC ? "process"
 						 : "internal");
 }
 
 static const struct ks_field_def defs[] = {
-	{"evt.num", KS_FT_UINT64, 0, "event number, in the order the engine saw events", f_num},
-	{"evt.time", KS_FT_STRING, 0, "event timestamp as HH:MM:SS.nnnnnnnnn, local time", f_time},
-	{"evt.time.s", KS_FT_STRING, 0, "event timestamp as HH:MM:SS, local time", f_time_s},
-	{"evt.time.iso8601", KS_FT_STRING, 0, "event timestamp in ISO 8601, UTC, nanoseconds", f_time_iso},
-	{"evt.datetime", KS_FT_STRING, 0, "event timestamp as YYYY-MM-DD HH:MM:SS.nnnnnnnnn", f_datetime},
-	{"evt.rawtime", KS_FT_ABSTIME, 0, "event timestamp in nanoseconds since the epoch", f_rawtime},
-	{"evt.rawtime.s", KS_FT_UINT64, 0, "integer part of the event timestamp in seconds", f_rawtime_s},
-	{"evt.rawtime.ns", KS_FT_UINT64, 0, "fractional part of the event timestamp in ns", f_rawtime_ns},
-	{"evt.type", KS_FT_STRING, 0, "event type, the system call name (open, execve, ...)", f_type},
-	{"evt.dir", KS_FT_STRING, 0, "event direction: '>' enter, '<' exit (Kestrel writes syscalls at exit)", f_dir},
-	{"evt.category", KS_FT_STRING, 0, "event category: file, net, process, internal", f_category},
-	{"evt.args", KS_FT_STRING, 0, "all event arguments as name=value pairs", f_args},
-	{"evt.arg", KS_FT_STRING, KS_FF_KEY_REQUIRED | KS_FF_IDX_ALLOWED,
-	 "one event argument, by name (evt.arg.name, evt.arg[name]) or index (evt.arg[0])", f_arg},
-	{"evt.rawarg", KS_FT_STRING, KS_FF_KEY_REQUIRED, "one event argument by name, unformatted", f_arg},
-	{"evt.res", KS_FT_STRING, 0, "return value as a string: SUCCESS or the errno name (ENOENT)", f_res},
-	{"evt.rawres", KS_FT_INT64, 0, "return value as a number", f_rawres},
-	{"evt.failed", KS_FT_BOOL, 0, "true if the system call returned an error", f_failed},
-	{"evt.is_open_read", KS_FT_BOOL, 0, "true for open events that open the file for reading", f_open_read},
-	{"evt.is_open_write", KS_FT_BOOL, 0, "true for open events that open the file for writing", f_open_write},
-	{"evt.is_open_exec", KS_FT_BOOL, 0, "true for open events that create a file with execute permissions", f_open_exec},
-	{"evt.is_open_create", KS_FT_BOOL, 0, "true for open events that create the file (O_CREAT)", f_open_create},
-	{"evt.source", KS_FT_STRING, 0, "event source: syscall", f_source},
-	{"evt.hostname", KS_FT_STRING, 0, "name of the host the event happened on", f_hostname},
+    {"evt.num", KS_FT_UINT64, 0, "event number, in the order the engine saw events", f_num},
+    {"evt.time", KS_FT_STRING, 0, "event timestamp as HH:MM:SS.nnnnnnnnn, local time", f_time},
+    {"evt.time.s", KS_FT_STRING, 0, "event timestamp as HH:MM:SS, local time", f_time_s},
+    {"evt.time.iso8601", KS_FT_STRING, 0, "event timestamp in ISO 8601, UTC, nanoseconds",
+     f_time_iso},
+    {"evt.datetime", KS_FT_STRING, 0, "event timestamp as YYYY-MM-DD HH:MM:SS.nnnnnnnnn",
+     f_datetime},
+    {"evt.rawtime", KS_FT_ABSTIME, 0, "event timestamp in nanoseconds since the epoch", f_rawtime},
+    {"evt.rawtime.s", KS_FT_UINT64, 0, "integer part of the event timestamp in seconds",
+     f_rawtime_s},
+    {"evt.rawtime.ns", KS_FT_UINT64, 0, "fractional part of the event timestamp in ns",
+     f_rawtime_ns},
+    {"evt.type", KS_FT_STRING, 0, "event type, the system call name (open, execve, ...)", f_type},
+    {"evt.dir", KS_FT_STRING, 0,
+     "event direction: '>' enter, '<' exit (Kestrel writes syscalls at exit)", f_dir},
+    {"evt.category", KS_FT_STRING, 0, "event category: file, net, process, internal", f_category},
+    {"evt.args", KS_FT_STRING, 0, "all event arguments as name=value pairs", f_args},
+    {"evt.arg", KS_FT_STRING, KS_FF_KEY_REQUIRED | KS_FF_IDX_ALLOWED,
+     "one event argument, by name (evt.arg.name, evt.arg[name]) or index (evt.arg[0])", f_arg},
+    {"evt.rawarg", KS_FT_STRING, KS_FF_KEY_REQUIRED, "one event argument by name, unformatted",
+     f_arg},
+    {"evt.res", KS_FT_STRING, 0, "return value as a string: SUCCESS or the errno name (ENOENT)",
+     f_res},
+    {"evt.rawres", KS_FT_INT64, 0, "return value as a number", f_rawres},
+    {"evt.failed", KS_FT_BOOL, 0, "true if the system call returned an error", f_failed},
+    {"evt.is_open_read", KS_FT_BOOL, 0, "true for open events that open the file for reading",
+     f_open_read},
+    {"evt.is_open_write", KS_FT_BOOL, 0, "true for open events that open the file for writing",
+     f_open_write},
+    {"evt.is_open_exec", KS_FT_BOOL, 0,
+     "true for open events that create a file with execute permissions", f_open_exec},
+    {"evt.is_open_create", KS_FT_BOOL, 0, "true for open events that create the file (O_CREAT)",
+     f_open_create},
+    {"evt.source", KS_FT_STRING, 0, "event source: syscall", f_source},
+    {"evt.hostname", KS_FT_STRING, 0, "name of the host the event happened on", f_hostname},
 };
 
 const struct ks_field_table ks_fields_evt = {defs, sizeof(defs) / sizeof(defs[0])};

@@ -68,8 +68,7 @@ static void json_field(struct ks_json *j, struct ks_event *ev, const struct ks_f
 }
 
 /* The start of Falco's JSON alert, up to the opening brace of output_fields. */
-static void json_head(struct ks_json *j, const struct ks_alert_opts *o, const char *line,
-		      size_t ln)
+static void json_head(struct ks_json *j, const struct ks_alert_opts *o, const char *line, size_t ln)
 {
 	ks_json_raw(j, "{", 1);
 	ks_json_key(j, true, "hostname");
@@ -163,7 +162,8 @@ size_t ks_alert_format(const struct ks_alert_opts *o, const struct ks_rule *r, s
 		ks_json_key(&j, false, label);
 		json_field(&j, ev, ref);
 	}
-	json_tail(&j, o, pri, r->name, r->source ? r->source : "syscall", r->tags, r->ntags, ev->ts);
+	json_tail(&j, o, pri, r->name, r->source ? r->source : "syscall", r->tags, r->ntags,
+		  ev->ts);
 	return j.overflow ? 0 : j.len;
 }
 

@@ -10,10 +10,10 @@
 #include "rules/rules.h"
 
 struct ks_alert_opts {
-	bool json;                  /* json_output */
-	bool json_include_output;   /* json_include_output_property (default true) */
-	bool json_include_tags;     /* json_include_tags_property (default true) */
-	bool time_iso8601;          /* time_format_iso_8601 for the text line */
+	bool json;		  /* json_output */
+	bool json_include_output; /* json_include_output_property (default true) */
+	bool json_include_tags;	  /* json_include_tags_property (default true) */
+	bool time_iso8601;	  /* time_format_iso_8601 for the text line */
 	const char *hostname;
 };
 

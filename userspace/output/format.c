@@ -7,10 +7,10 @@
 #include <string.h>
 
 struct ks_format_part {
-	char *literal;              /* text before the field (may be empty) */
+	char *literal; /* text before the field (may be empty) */
 	size_t literal_len;
-	struct ks_field_ref ref;    /* ref.def == NULL for the trailing literal */
-	char *label;                /* "proc.aname[2]": the key in JSON output_fields */
+	struct ks_field_ref ref; /* ref.def == NULL for the trailing literal */
+	char *label;		 /* "proc.aname[2]": the key in JSON output_fields */
 };
 
 struct ks_format {

@@ -24,16 +24,16 @@
 struct ks_outputs;
 
 struct ks_sink_stats {
-	const char *name;     /* "stdout", "file", "syslog", "program", "http" */
-	uint64_t written;     /* alerts delivered */
-	uint64_t failures;    /* failed attempts (each retry counts) */
-	uint64_t dropped;     /* alerts given up on for this sink */
+	const char *name;  /* "stdout", "file", "syslog", "program", "http" */
+	uint64_t written;  /* alerts delivered */
+	uint64_t failures; /* failed attempts (each retry counts) */
+	uint64_t dropped;  /* alerts given up on for this sink */
 };
 
 struct ks_outputs_stats {
-	uint64_t pushed;        /* alerts accepted into the queue */
-	uint64_t queue_drops;   /* alerts refused because the queue was full */
-	uint64_t queue_depth;   /* alerts waiting now */
+	uint64_t pushed;      /* alerts accepted into the queue */
+	uint64_t queue_drops; /* alerts refused because the queue was full */
+	uint64_t queue_depth; /* alerts waiting now */
 	uint64_t queue_capacity;
 	size_t nsinks;
 	struct ks_sink_stats sink[KS_MAX_SINKS];
@@ -44,7 +44,7 @@ int ks_outputs_new(const struct ks_config *cfg, struct ks_outputs **out);
 /* The same with internal knobs (tests): NULL or 0 fields mean the defaults. */
 struct ks_outputs_opts {
 	const char *syslog_path; /* default /dev/log */
-	size_t byte_budget;      /* bytes of queued alerts at most; default 64 MiB */
+	size_t byte_budget;	 /* bytes of queued alerts at most; default 64 MiB */
 };
 int ks_outputs_new_opts(const struct ks_config *cfg, const struct ks_outputs_opts *opts,
 			struct ks_outputs **out);

@@ -36,19 +36,20 @@ struct ks_format; /* output/format.h */
 struct ks_rule {
 	const char *name;
 	const char *desc;
-	const char *source;        /* "syscall" */
+	const char *source; /* "syscall" */
 	enum ks_priority priority;
-	const char *const *tags;   /* ntags strings */
+	const char *const *tags; /* ntags strings */
 	size_t ntags;
 	const struct ks_format *output;
-	size_t index;              /* load order, 0-based */
+	size_t index; /* load order, 0-based */
 };
 
 struct ks_ruleset;
 
 struct ks_rules_opts {
 	bool match_all; /* rule_matching: all (default first) */
-	enum ks_priority min_priority; /* rules below are not loaded (config `priority`); default DEBUG */
+	enum ks_priority
+	    min_priority; /* rules below are not loaded (config `priority`); default DEBUG */
 };
 
 /* Load a set of files (or directories: their .yml and .yaml files, alphabetical) as one ruleset. */
@@ -77,7 +78,8 @@ typedef void (*ks_rules_diag_fn)(void *ctx, const char *line);
 void ks_rules_set_diag(ks_rules_diag_fn fn, void *ctx);
 
 /* The Falco engine version whose rule language Kestrel implements. */
-#define KS_FALCO_ENGINE_VERSION "0.57.0" /* what Falco 0.44 declares; the upstream rules require it */
+#define KS_FALCO_ENGINE_VERSION                                                                    \
+	"0.57.0"		       /* what Falco 0.44 declares; the upstream rules require it */
 #define KS_FALCO_ENGINE_VERSION_NUM 57 /* the old integer form of required_engine_version */
 
 #endif

@@ -303,7 +303,7 @@ struct ks_ruleset {
 	uint32_t *by_type[KS_E_MAX]; /* rule indexes that can match each event type */
 	uint32_t nby_type[KS_E_MAX];
 	uint8_t gen_filter[KS_FILTER_BYTES]; /* generic syscalls some rule asks for by name */
-	struct ks_vec slots; /* struct ks_slotkey *: distinct field references */
+	struct ks_vec slots;		     /* struct ks_slotkey *: distinct field references */
 };
 
 /* compile.c */

@@ -17,10 +17,10 @@
 #include "event.h"
 
 struct ks_state_opts {
-	const char *proc_root;      /* "/proc" unless testing */
-	const char *passwd_file;    /* "/etc/passwd" unless testing */
-	const char *group_file;     /* "/etc/group" unless testing */
-	size_t thread_table_size;   /* max threads (Falco falco_libs.thread_table_size), 0 = 262144 */
+	const char *proc_root;	  /* "/proc" unless testing */
+	const char *passwd_file;  /* "/etc/passwd" unless testing */
+	const char *group_file;	  /* "/etc/group" unless testing */
+	size_t thread_table_size; /* max threads (Falco falco_libs.thread_table_size), 0 = 262144 */
 	size_t max_fds_per_process; /* 0 = 4096 */
 	/* Never read proc_root, not even for a thread first seen on the event path: set it
 	 * when replaying a capture (from this machine or another), whose procinfo/fdinfo
@@ -54,39 +54,39 @@ struct ks_fd {
 	int64_t num;
 	enum ks_fd_type type;
 	uint32_t open_flags;
-	char *name;      /* resolved path or "cip:cport->sip:sport"; never NULL once set */
-	char *nameraw;   /* the path as the process passed it */
+	char *name;    /* resolved path or "cip:cport->sip:sport"; never NULL once set */
+	char *nameraw; /* the path as the process passed it */
 	/* sockets */
-	uint8_t family;  /* KS_AF_* */
-	uint8_t l4proto; /* IPPROTO_TCP/UDP/... or 0 */
+	uint8_t family;		  /* KS_AF_* */
+	uint8_t l4proto;	  /* IPPROTO_TCP/UDP/... or 0 */
 	uint8_t sip[16], cip[16]; /* server / client, v4 in the first 4 bytes */
 	uint16_t sport, cport;
-	bool is_server;  /* fd was bound/listened, or accepted */
+	bool is_server; /* fd was bound/listened, or accepted */
 	bool connected;
 };
 
 struct ks_fdtable; /* opaque, shared by the threads of a process */
 
 struct ks_thread {
-	int64_t tid, pid, ptid;   /* ptid: parent process (tgid) */
+	int64_t tid, pid, ptid; /* ptid: parent process (tgid) */
 	int64_t vtid, vpid, pgid, sid;
-	char comm[KS_MAX_COMM];   /* proc.name */
-	char *exe;                /* argv[0] (proc.exe) */
-	char *exepath;            /* full executable path (proc.exepath) */
-	char *args;               /* argv[1..], NUL separated */
+	char comm[KS_MAX_COMM]; /* proc.name */
+	char *exe;		/* argv[0] (proc.exe) */
+	char *exepath;		/* full executable path (proc.exepath) */
+	char *args;		/* argv[1..], NUL separated */
 	size_t args_len;
-	char *cwd;                /* always ends with '/' */
-	char *env;                /* NUL separated, may be NULL */
+	char *cwd; /* always ends with '/' */
+	char *env; /* NUL separated, may be NULL */
 	size_t env_len;
 	uint32_t uid, gid, loginuid;
 	uint32_t tty;
 	uint64_t cap_permitted, cap_effective, cap_inheritable;
-	uint64_t clone_ts;        /* start time, ns since the epoch */
-	char *cgroup;             /* unified cgroup path, may be NULL */
-	char container_id[16];    /* "host" or the 12-char id */
+	uint64_t clone_ts;     /* start time, ns since the epoch */
+	char *cgroup;	       /* unified cgroup path, may be NULL */
+	char container_id[16]; /* "host" or the 12-char id */
 	bool exited;
-	struct ks_fdtable *fds;   /* shared by all threads of a process */
-	void *priv;               /* state-internal bookkeeping */
+	struct ks_fdtable *fds; /* shared by all threads of a process */
+	void *priv;		/* state-internal bookkeeping */
 };
 
 struct ks_state;
@@ -118,7 +118,7 @@ struct ks_fd *ks_state_fd(struct ks_state *st, const struct ks_thread *t, int64_
  * the table is not changed (within one event). */
 struct ks_fd *ks_state_fd_next(struct ks_state *st, const struct ks_thread *t, size_t *pos);
 
-const char *ks_state_user_name(struct ks_state *st, uint32_t uid);   /* NULL if unknown */
+const char *ks_state_user_name(struct ks_state *st, uint32_t uid); /* NULL if unknown */
 const char *ks_state_group_name(struct ks_state *st, uint32_t gid);
 const char *ks_state_user_home(struct ks_state *st, uint32_t uid);
 const char *ks_state_user_shell(struct ks_state *st, uint32_t uid);
@@ -131,10 +131,10 @@ void ks_state_required_syscalls(uint8_t filter[KS_FILTER_BYTES]);
 
 /* What the tracker had to give up on, for metrics. */
 struct ks_state_counters {
-	uint64_t thread_evictions;      /* live threads dropped because the table was full */
-	uint64_t threads_from_proc;     /* unknown threads read from /proc on the event path */
-	uint64_t fd_table_full;         /* fds not stored: max_fds_per_process reached */
-	uint64_t alloc_failures;        /* entries not stored: out of memory */
+	uint64_t thread_evictions;	/* live threads dropped because the table was full */
+	uint64_t threads_from_proc;	/* unknown threads read from /proc on the event path */
+	uint64_t fd_table_full;		/* fds not stored: max_fds_per_process reached */
+	uint64_t alloc_failures;	/* entries not stored: out of memory */
 	uint64_t container_queue_drops; /* first-seen containers not announced: queue full */
 };
 void ks_state_get_counters(const struct ks_state *st, struct ks_state_counters *out);

@@ -336,8 +336,7 @@ void ks_state_required_syscalls(uint8_t filter[KS_FILTER_BYTES])
 {
 	for (unsigned i = 1; i < KS_E_MAX; i++) {
 		int nr = ks_events[i].syscall_nr;
-		if (nr >= 0 && (unsigned)nr < KS_MAX_SYSCALLS &&
-		    (ks_events[i].flags & KS_EF_STATE))
+		if (nr >= 0 && (unsigned)nr < KS_MAX_SYSCALLS && (ks_events[i].flags & KS_EF_STATE))
 			filter[nr / 8] |= (uint8_t)(1u << (nr % 8));
 	}
 }
