@@ -117,6 +117,36 @@ static __always_inline __u32 ks_open_mode(__u64 flags, __u64 mode)
 	return (flags & (KS_O_CREAT | KS_O_TMPFILE)) ? (mode & 07777) : 0;
 }
 
+/*
+ * A user memory area of NUL-separated strings (the environment), at most KS_MAX_ARGS - 1
+ * bytes, its last byte made a NUL so a cut area still ends a string.
+ */
+__noinline int ks_put_user_area(struct ks_scratch *s, __u64 start, __u64 end)
+{
+	__u64 len = end > start ? end - start : 0;
+
+	if (!s)
+		return 0;
+	if (len > KS_MAX_ARGS - 1)
+		len = KS_MAX_ARGS - 1;
+	if (!len || !ks_room(s, KS_MAX_ARGS)) {
+		ks_put_empty(s);
+		return 0;
+	}
+	__u8 *p = &s->rec[s->off & KS_OFF_MASK];
+
+	/* bound the very register passed to the helper (see ks_fill_exec) */
+	barrier_var(len);
+	if (bpf_probe_read_user(p, len & (KS_MAX_ARGS - 1), (void *)start)) {
+		s->faults++;
+		ks_put_empty(s);
+		return 0;
+	}
+	p[(len - 1) & (KS_MAX_ARGS - 1)] = '\0';
+	ks_put_len(s, len);
+	return 0;
+}
+
 /* execve/execveat: at exit, current is the new image (or the unchanged caller on failure). */
 __noinline int ks_fill_exec(struct ks_scratch *s, __s64 ret, __u64 filename)
 {
@@ -175,6 +205,8 @@ __noinline int ks_fill_exec(struct ks_scratch *s, __s64 ret, __u64 filename)
 		ks_put_user_str(s, (void *)filename, KS_MAX_PATH);
 	else
 		ks_put_empty(s);
+	/* the new image's environment (proc.env): GLIBC_TUNABLES, proxies, LD_PRELOAD... */
+	ks_put_user_area(s, BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end));
 	return 0;
 }
 

@@ -69,12 +69,12 @@ enum ks_param_type {
 	  P(res, ERRNO) P(exe, CHARBUF) P(args, CHARBUFARRAY) P(ptid, PID) P(cwd, FSPATH)       \
 	  P(comm, CHARBUF) P(exepath, FSPATH) P(uid, UID) P(gid, GID) P(loginuid, UID)          \
 	  P(tty, UINT32) P(pgid, PID) P(sid, PID) P(vpid, PID) P(cap_permitted, UINT64)         \
-	  P(cap_effective, UINT64) P(cgroup, CHARBUF) P(filename, FSPATH))                      \
+	  P(cap_effective, UINT64) P(cgroup, CHARBUF) P(filename, FSPATH) P(env, CHARBUFARRAY))                      \
 	X(EXECVEAT, "execveat", 322, KS_EF_PROC | KS_EF_STATE,                                  \
 	  P(res, ERRNO) P(exe, CHARBUF) P(args, CHARBUFARRAY) P(ptid, PID) P(cwd, FSPATH)       \
 	  P(comm, CHARBUF) P(exepath, FSPATH) P(uid, UID) P(gid, GID) P(loginuid, UID)          \
 	  P(tty, UINT32) P(pgid, PID) P(sid, PID) P(vpid, PID) P(cap_permitted, UINT64)         \
-	  P(cap_effective, UINT64) P(cgroup, CHARBUF) P(filename, FSPATH))                      \
+	  P(cap_effective, UINT64) P(cgroup, CHARBUF) P(filename, FSPATH) P(env, CHARBUFARRAY))                      \
 	X(CLONE, "clone", 56, KS_EF_PROC | KS_EF_STATE,                                         \
 	  P(res, PID) P(flags, FLAGS64) P(ptid, PID) P(comm, CHARBUF) P(exepath, FSPATH)        \
 	  P(uid, UID) P(gid, GID) P(loginuid, UID) P(pgid, PID) P(sid, PID) P(vpid, PID)        \

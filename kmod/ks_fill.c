@@ -285,6 +285,26 @@ void ks_fill_exec(struct ks_rec *r, s64 ret, unsigned long filename)
 		ks_put_user_str(r, filename, KS_MAX_PATH);
 	else
 		ks_put_empty(r);
+	ks_put_user_area(r, mm ? mm->env_start : 0, mm ? mm->env_end : 0);
+}
+
+/* A user memory area of NUL-separated strings (the environment), at most KS_MAX_ARGS - 1
+ * bytes, its last byte made a NUL so a cut area still ends a string. */
+void ks_put_user_area(struct ks_rec *r, unsigned long start, unsigned long end)
+{
+	u32 len = end > start ? min_t(unsigned long, end - start, KS_MAX_ARGS - 1) : 0;
+
+	if (!len || !ks_room(r, KS_MAX_ARGS)) {
+		ks_put_empty(r);
+		return;
+	}
+	if (copy_from_user_nofault(r->buf + r->off, (const void __user *)start, len)) {
+		r->faults++;
+		ks_put_empty(r);
+		return;
+	}
+	r->buf[r->off + len - 1] = '\0';
+	ks_put_len(r, len);
 }
 
 /* clone/clone3/fork/vfork, in the parent (ret = child id) and in the child (ret = 0). */

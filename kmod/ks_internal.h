@@ -74,6 +74,7 @@ void ks_put_len(struct ks_rec *r, u32 len);
 void ks_put_empty(struct ks_rec *r);
 void ks_put_u64(struct ks_rec *r, u64 v);
 void ks_put_u32(struct ks_rec *r, u32 v);
+void ks_put_user_area(struct ks_rec *r, unsigned long start, unsigned long end);
 void ks_put_user_str(struct ks_rec *r, unsigned long uptr, u32 max);
 void ks_put_kernel_str(struct ks_rec *r, const char *s, u32 max);
 void ks_fill_exec(struct ks_rec *r, s64 ret, unsigned long filename);

@@ -376,6 +376,36 @@ static void test_shebang_exec(void **unused)
 	tctx_free(c);
 }
 
+/* The environment comes from each exec record: the new image's own, never the parent's. */
+static void test_exec_env(void **unused)
+{
+	(void)unused;
+	struct tctx *c = with_app(NULL);
+	static const char env[] = "GLIBC_TUNABLES=glibc.malloc.mxfast=0\0HTTP_PROXY=http://x";
+	struct exec_args ea = {.exe = "/bin/true",
+			       .ptid = 1,
+			       .cwd = "/srv",
+			       .comm = "true",
+			       .exepath = "/usr/bin/true",
+			       .env = env,
+			       .env_len = sizeof(env)};
+	rec_exec(c, PID, PID, 0, &ea);
+	before(c);
+	assert_string_equal(field(c, "proc.env[GLIBC_TUNABLES]"), "glibc.malloc.mxfast=0");
+	assert_string_equal(field(c, "proc.env[HTTP_PROXY]"), "http://x");
+	assert_string_equal(field(c, "proc.env"),
+			    "GLIBC_TUNABLES=glibc.malloc.mxfast=0 HTTP_PROXY=http://x");
+	after(c);
+	/* env -i: an exec with no environment leaves none, not the previous one */
+	ea.env = NULL;
+	ea.env_len = 0;
+	rec_exec(c, PID, PID, 0, &ea);
+	before(c);
+	assert_string_equal(field(c, "proc.env[GLIBC_TUNABLES]"), "<NA>");
+	after(c);
+	tctx_free(c);
+}
+
 /* Reparenting when a parent exits, to init and to a subreaper, seen through fields. */
 static void test_reparent_fields(void **unused)
 {
@@ -584,6 +614,7 @@ int main(void)
 	    cmocka_unit_test(test_bind_listen_memfd),
 	    cmocka_unit_test(test_shebang_exec),
 	    cmocka_unit_test(test_flag_names),
+	    cmocka_unit_test(test_exec_env),
 	    cmocka_unit_test(test_reparent_fields),
 	    cmocka_unit_test(test_snapshot_round_trip),
 	};

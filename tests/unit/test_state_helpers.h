@@ -140,6 +140,8 @@ static inline void rec_clone(struct tctx *c, enum ks_event_type t, uint32_t tid,
 struct exec_args {
 	const char *exe, *args; /* args: "a\0b" */
 	size_t args_len;	/* with the final NUL */
+	const char *env;	/* "A=1\0B=2\0" or NULL for none */
+	size_t env_len;		/* with the final NUL */
 	int64_t ptid;
 	const char *cwd, *comm, *exepath, *cgroup;
 	uint32_t uid, loginuid, tty;
@@ -171,6 +173,10 @@ static inline void rec_exec(struct tctx *c, uint32_t tid, uint32_t pid, int64_t 
 	ks_rec_u64(&c->rb, a->caps);
 	ks_rec_str(&c->rb, a->cgroup ? a->cgroup : "/user.slice");
 	ks_rec_str(&c->rb, a->exepath);
+	if (a->env) /* the new image's environment, NUL-separated */
+		ks_rec_strs(&c->rb, a->env, a->env_len);
+	else
+		ks_rec_none(&c->rb);
 }
 
 static inline void rec_openat(struct tctx *c, uint32_t tid, uint32_t pid, int64_t res,

@@ -529,7 +529,7 @@ static const struct ks_field_def defs[] = {
 	{"proc.exe", KS_FT_STRING, 0, "first command line argument (argv[0]), usually the executable name or a custom one", f_exe},
 	{"proc.name", KS_FT_STRING, 0, "name of the executable generating the event (the kernel's comm, at most 15 characters)", f_name},
 	{"proc.args", KS_FT_STRING, 0, "command line arguments after argv[0], joined with spaces", f_args},
-	{"proc.env", KS_FT_STRING, KS_FF_KEY_ALLOWED, "environment of the process as NAME=value joined with spaces; proc.env[NAME] gives one value (as seen at startup or clone: exec records carry no environment)", f_env},
+	{"proc.env", KS_FT_STRING, KS_FF_KEY_ALLOWED, "environment of the process as NAME=value joined with spaces; proc.env[NAME] gives one value (from the exec record: the new image's own, at most 4 KiB)", f_env},
 	{"proc.cmdline", KS_FT_STRING, 0, "full command line: proc.name followed by the arguments, joined with spaces", f_cmdline},
 	{"proc.exeline", KS_FT_STRING, 0, "full command line with argv[0] (proc.exe) as the first word", f_exeline},
 	{"proc.exepath", KS_FT_STRING, 0, "full path of the executable file of the process", f_exepath},

@@ -172,6 +172,14 @@ static void on_exec(struct ks_state *st, struct ks_event *ev)
 			n--; /* stored without the last NUL, as seeded args are */
 		ks_set_buf(&t->args, &t->args_len, ev->param[ai], n);
 	}
+	/* the new image's environment replaces the old one (env -i leaves none at all) */
+	int ei = ks_event_param_index(ev->type, "env");
+	if (ei >= 0) {
+		size_t n = ev->plen[ei];
+		if (n && ev->param[ei][n - 1] == '\0')
+			n--;
+		ks_set_buf(&t->env, &t->env_len, n ? ev->param[ei] : (const uint8_t *)"", n);
+	}
 	if (!ks_event_str_by_name(ev, "exepath") && (s = ks_event_str_by_name(ev, "filename"))) {
 		char *p = ks_path_resolve(t->cwd, s);
 		if (p) {
