@@ -309,6 +309,30 @@ static __always_inline bool ks_fill(struct ks_scratch *s, __u64 type, __s64 ret)
 		ks_put_sockaddr(s, a[1], (int)a[2]);
 		ks_put_tuple(s, ks_fd(a[0]));
 		return true;
+	case KS_E_SENDTO:
+		ks_put_u64(s, ret);
+		ks_put_u64(s, ks_fd(a[0]));
+		ks_put_u32(s, a[2]);
+		if (a[4])
+			ks_put_sockaddr(s, a[4], (int)a[5]);
+		else
+			ks_put_empty(s);
+		ks_put_tuple(s, ks_fd(a[0]));
+		return true;
+	case KS_E_SENDMSG: {
+		/* struct user_msghdr starts with msg_name, then msg_namelen */
+		__u64 hdr[2] = {0, 0};
+
+		ks_put_u64(s, ret);
+		ks_put_u64(s, ks_fd(a[0]));
+		ks_put_u32(s, ret > 0 ? (__u32)ret : 0);
+		if (a[1] && bpf_probe_read_user(hdr, sizeof(hdr), (void *)a[1]) == 0 && hdr[0])
+			ks_put_sockaddr(s, hdr[0], (int)(__u32)hdr[1]);
+		else
+			ks_put_empty(s);
+		ks_put_tuple(s, ks_fd(a[0]));
+		return true;
+	}
 	case KS_E_ACCEPT:
 	case KS_E_ACCEPT4:
 		ks_put_u64(s, ret);

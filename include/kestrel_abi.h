@@ -37,7 +37,7 @@ typedef uint64_t ks_u64;
 typedef int64_t ks_s64;
 #endif
 
-#define KS_ABI_VERSION 4
+#define KS_ABI_VERSION 5
 
 struct ks_hdr {
 	ks_u64 ts;	/* CLOCK_BOOTTIME, ns; userspace adds the boot-to-epoch offset */

@@ -95,6 +95,12 @@ enum ks_param_type {
 	/* Any other syscall the filter asks for (base_syscalls.all): Falco's generic event; \
 	 * evt.type reads as the syscall's own name. */                                      \
 	X(GENERIC, "syscall", -1, 0, P(res, ERRNO) P(id, UINT32))                               \
+	/* Datagrams: addr is the destination the caller named (NULL for a connected socket),  \
+	 * tuple the socket's own ends; size the bytes asked (sendto) or sent (sendmsg). */     \
+	X(SENDTO, "sendto", 44, KS_EF_NET,                                                      \
+	  P(res, ERRNO) P(fd, FD) P(size, UINT32) P(addr, SOCKADDR) P(tuple, SOCKTUPLE))        \
+	X(SENDMSG, "sendmsg", 46, KS_EF_NET,                                                    \
+	  P(res, ERRNO) P(fd, FD) P(size, UINT32) P(addr, SOCKADDR) P(tuple, SOCKTUPLE))        \
 	X(DROP, "drop", -1, KS_EF_USER, P(drops, UINT64) P(cpu, UINT32))                        \
 	X(CONTAINER, "container", -1, KS_EF_USER, P(id, CHARBUF))                               \
 	/* A thread as the /proc seed found it; written first into capture files so a replay    \

@@ -12,6 +12,7 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
+#include <linux/uaccess.h>
 #include <asm/syscall.h>
 
 #include "ks_internal.h"
@@ -122,6 +123,31 @@ static bool ks_fill(struct ks_rec *r, u32 type, s64 ret, const unsigned long *a)
 		ks_put_sockaddr(r, a[1], (int)a[2]);
 		ks_put_tuple(r, ks_arg_fd(a[0]));
 		return true;
+	case KS_E_SENDTO:
+		ks_put_u64(r, ret);
+		ks_put_u64(r, ks_arg_fd(a[0]));
+		ks_put_u32(r, a[2]);
+		if (a[4])
+			ks_put_sockaddr(r, a[4], (int)a[5]);
+		else
+			ks_put_empty(r);
+		ks_put_tuple(r, ks_arg_fd(a[0]));
+		return true;
+	case KS_E_SENDMSG: {
+		/* struct user_msghdr starts with msg_name, then msg_namelen */
+		u64 hdr[2] = {0, 0};
+
+		ks_put_u64(r, ret);
+		ks_put_u64(r, ks_arg_fd(a[0]));
+		ks_put_u32(r, ret > 0 ? (u32)ret : 0);
+		if (a[1] && !copy_from_user_nofault(hdr, (const void __user *)a[1], sizeof(hdr)) &&
+		    hdr[0])
+			ks_put_sockaddr(r, hdr[0], (int)(u32)hdr[1]);
+		else
+			ks_put_empty(r);
+		ks_put_tuple(r, ks_arg_fd(a[0]));
+		return true;
+	}
 	case KS_E_ACCEPT:
 	case KS_E_ACCEPT4:
 		ks_put_u64(r, ret);

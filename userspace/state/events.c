@@ -429,6 +429,52 @@ static void on_connect(struct ks_state *st, struct ks_event *ev, struct ks_thr *
 	free(old);
 }
 
+/*
+ * sendto/sendmsg: on an unconnected (datagram) socket the destination the caller named is
+ * the remote end, the socket's own address the local one; the fd takes that name, and
+ * fd.name_changed says when it differs from the last one (Falco's outbound macro).
+ */
+static void on_send(struct ks_state *st, struct ks_event *ev, struct ks_thr *th)
+{
+	int64_t res = p_s64(ev, "res", -1), num = p_s64(ev, "fd", -1);
+	struct ks_fd *fd = ks_state_fd(st, ev->thread, num);
+	ev->fdnum = num;
+	ev->fd = fd;
+	const uint8_t *tp, *ap;
+	uint16_t tl;
+	tuple_param(ev, &tp, &tl);
+	int ai = ks_event_param_index(ev->type, "addr");
+	ap = ai >= 0 && ks_event_has(ev, (unsigned)ai) ? ev->param[ai] : NULL;
+	uint16_t al = ap ? ev->plen[ai] : 0;
+	if (res < 0 || num < 0 || !tp || !ap || (fd && fd->connected))
+		return;
+	uint8_t t[37];
+	uint16_t n;
+	if (tp[0] == KS_AF_INET && tl == 13 && ap[0] == KS_AF_INET && al == 7) {
+		memcpy(t, tp, 13);
+		memcpy(t + 5, ap + 1, 4);  /* remote address */
+		memcpy(t + 11, ap + 5, 2); /* remote port */
+		n = 13;
+	} else if (tp[0] == KS_AF_INET6 && tl == 37 && ap[0] == KS_AF_INET6 && al == 19) {
+		memcpy(t, tp, 37);
+		memcpy(t + 17, ap + 1, 16);
+		memcpy(t + 35, ap + 17, 2);
+		n = 37;
+	} else {
+		return; /* unix datagrams keep their socket's name */
+	}
+	if (!fd) {
+		fd = ks_new_fd(st, th, num); /* a socket from before we started */
+		ev->fd = fd;
+		if (!fd)
+			return;
+	}
+	char *old = fd->name ? strdup(fd->name) : NULL;
+	if (ks_fd_set_tuple(fd, t, n, true) == 0 && (!old || strcmp(old, fd->name) != 0))
+		st->name_changed_seq = st->evseq;
+	free(old);
+}
+
 static void on_accept(struct ks_state *st, struct ks_event *ev, struct ks_thr *th)
 {
 	int64_t res = p_s64(ev, "res", -1), lnum = p_s64(ev, "fd", -1);
@@ -509,6 +555,10 @@ void ks_state_before(struct ks_state *st, struct ks_event *ev)
 		break;
 	case KS_E_CONNECT:
 		on_connect(st, ev, th);
+		break;
+	case KS_E_SENDTO:
+	case KS_E_SENDMSG:
+		on_send(st, ev, th);
 		break;
 	case KS_E_ACCEPT:
 	case KS_E_ACCEPT4:
