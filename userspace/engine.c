@@ -106,10 +106,10 @@ static void on_ordered(void *ctx, const void *rec, size_t len)
 static int on_record(void *ctx, const void *rec, size_t len)
 {
 	struct engine *e = ctx;
-	if (e->drv->ops->ordered)
-		on_ordered(e, rec, len); /* in place, no copy */
-	else
+	if (e->seq)
 		ks_seq_push(e->seq, rec, len);
+	else
+		on_ordered(e, rec, len); /* the driver ordered it: in place, no copy */
 	return 0;
 }
 
@@ -212,7 +212,8 @@ static int capture_loop(struct engine *e, const struct ks_engine_opts *o, bool r
 		uint64_t drained_from = clock_ns(CLOCK_BOOTTIME);
 		int n = ks_driver_next(e->drv, on_record, e, 50);
 		/* a capture is already in order; live rings are in order up to the watermark */
-		ks_seq_release(e->seq, replay ? UINT64_MAX : drained_from - KS_SEQ_SLACK_NS);
+		if (e->seq)
+			ks_seq_release(e->seq, drained_from - KS_SEQ_SLACK_NS);
 		if (n == -ENODATA) /* end of a replay */
 			break;
 		if (n < 0 && n != -EINTR) {
@@ -244,7 +245,8 @@ static int capture_loop(struct engine *e, const struct ks_engine_opts *o, bool r
 	}
 	for (int i = 0; !replay && i < 64 && ks_driver_next(e->drv, on_record, e, 0) > 0; i++)
 		;
-	ks_seq_release(e->seq, UINT64_MAX);
+	if (e->seq)
+		ks_seq_release(e->seq, UINT64_MAX);
 	return rc;
 }
 
@@ -268,9 +270,8 @@ static int start(struct engine *e, const struct ks_engine_opts *o)
 	e->arena.buf = malloc(KS_ARENA_BYTES);
 	e->arena.cap = KS_ARENA_BYTES;
 	e->state = ks_state_new(&so);
-	e->seq = ks_seq_new(KS_SEQ_BYTES, on_ordered, e);
 	e->rule_alerts = calloc(ks_ruleset_count(e->rules) + 1, sizeof(uint64_t));
-	if (!e->arena.buf || !e->state || !e->seq || !e->rule_alerts)
+	if (!e->arena.buf || !e->state || !e->rule_alerts)
 		return -ENOMEM;
 	read_alert_opts(e, e->cfg);
 	int rc = ks_outputs_new(e->cfg, &e->out);
@@ -293,6 +294,9 @@ static int start(struct engine *e, const struct ks_engine_opts *o)
 	if (rc)
 		return rc;
 	rc = open_driver(e->cfg, o->replay_file, &e->drv);
+	/* only a driver that cannot order its CPUs' records needs the copying sequencer */
+	if (!rc && !e->drv->ops->ordered && !(e->seq = ks_seq_new(KS_SEQ_BYTES, on_ordered, e)))
+		rc = -ENOMEM;
 	if (!rc)
 		rc = set_filter(e);
 	/* Seed after the probe is attached so no process slips between /proc and the events. */

@@ -109,6 +109,22 @@ int ks_field_extract(struct ks_event *ev, const struct ks_field_ref *ref, struct
 /* Render a value as text (Falco's output form); returns the length written. */
 size_t ks_value_format(const struct ks_value *v, char *buf, size_t len);
 
+/* Defines an extract function in a fields_<family>.c file. */
+#define KS_EXTRACT(fn)                                                                             \
+	static int fn(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,       \
+		      size_t m)
+
+/* The thread and descriptor an event is about; NULL when no state tracker ran on it. */
+static inline struct ks_thread *ks_field_thread(const struct ks_event *ev)
+{
+	return ev->state ? ev->thread : NULL;
+}
+
+static inline struct ks_fd *ks_field_fd(const struct ks_event *ev)
+{
+	return ev->state ? ev->fd : NULL;
+}
+
 /* Helpers for extract functions. */
 int ks_value_str(struct ks_value *out, const char *s);
 int ks_value_i64(struct ks_value *out, int64_t v);

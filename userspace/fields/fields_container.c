@@ -8,21 +8,12 @@
 #include "fields.h"
 #include "state/state.h"
 
-#define EXTRACT(fn)                                                                                \
-	static int fn(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,       \
-		      size_t m)
-
-static struct ks_thread *self(struct ks_event *ev)
-{
-	return ev->state ? ev->thread : NULL;
-}
-
 static bool is_host(const struct ks_thread *t)
 {
 	return strcmp(t->container_id, "host") == 0;
 }
 
-EXTRACT(f_id)
+KS_EXTRACT(f_id)
 {
 	(void)r, (void)m;
 	/* a `container` event is about the container it announces, whoever the caller is */
@@ -31,14 +22,14 @@ EXTRACT(f_id)
 		if (id)
 			return ks_value_str(o, id);
 	}
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t ? ks_value_str(o, t->container_id) : 0;
 }
 
-EXTRACT(f_full_id)
+KS_EXTRACT(f_full_id)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	if (!t)
 		return 0;
 	if (is_host(t))
@@ -48,17 +39,17 @@ EXTRACT(f_full_id)
 }
 
 /* Falco names the host "host"; containers' names need the runtime. */
-EXTRACT(f_name)
+KS_EXTRACT(f_name)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t && is_host(t) ? ks_value_str(o, "host") : 0;
 }
 
-EXTRACT(f_type)
+KS_EXTRACT(f_type)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	if (!t)
 		return 0;
 	if (is_host(t))
@@ -68,10 +59,10 @@ EXTRACT(f_type)
 	return ks_state_container_info(t, full, &rt) && rt ? ks_value_str(o, rt) : 0;
 }
 
-EXTRACT(f_pod_uid)
+KS_EXTRACT(f_pod_uid)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	char *uid = ks_arena_alloc(ev->arena, 40);
 	return t && uid && ks_state_k8s_pod_uid(t, uid) ? ks_value_str(o, uid) : 0;
 }

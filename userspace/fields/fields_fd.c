@@ -6,15 +6,6 @@
 #include "fields.h"
 #include "state/state.h"
 
-#define EXTRACT(fn)                                                                                \
-	static int fn(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,       \
-		      size_t m)
-
-static struct ks_fd *fd_of(struct ks_event *ev)
-{
-	return ev->state ? ev->fd : NULL;
-}
-
 static bool is_ip(const struct ks_fd *fd)
 {
 	return fd && (fd->type == KS_FD_IPV4_SOCK || fd->type == KS_FD_IPV6_SOCK);
@@ -58,23 +49,23 @@ static const char *type_name(const struct ks_fd *fd)
 		   : "unknown";
 }
 
-EXTRACT(f_num)
+KS_EXTRACT(f_num)
 {
 	(void)r, (void)m;
 	return ev->state && ev->fdnum >= 0 ? ks_value_i64(o, ev->fdnum) : 0;
 }
 
-EXTRACT(f_type)
+KS_EXTRACT(f_type)
 {
 	(void)r, (void)m;
-	struct ks_fd *fd = fd_of(ev);
+	struct ks_fd *fd = ks_field_fd(ev);
 	return fd ? ks_value_str(o, type_name(fd)) : 0;
 }
 
-EXTRACT(f_typechar)
+KS_EXTRACT(f_typechar)
 {
 	(void)r, (void)m;
-	struct ks_fd *fd = fd_of(ev);
+	struct ks_fd *fd = ks_field_fd(ev);
 	if (!fd)
 		return 0;
 	unsigned t = (unsigned)fd->type;
@@ -82,17 +73,17 @@ EXTRACT(f_typechar)
 										    : "o");
 }
 
-EXTRACT(f_name)
+KS_EXTRACT(f_name)
 {
 	(void)r, (void)m;
-	struct ks_fd *fd = fd_of(ev);
+	struct ks_fd *fd = ks_field_fd(ev);
 	return fd && fd->name ? ks_value_str(o, fd->name) : 0;
 }
 
-EXTRACT(f_nameraw)
+KS_EXTRACT(f_nameraw)
 {
 	(void)r, (void)m;
-	struct ks_fd *fd = fd_of(ev);
+	struct ks_fd *fd = ks_field_fd(ev);
 	if (!fd)
 		return 0;
 	return ks_value_str(o, fd->nameraw ? fd->nameraw : fd->name);
@@ -115,17 +106,17 @@ static const char *directory(struct ks_event *ev, const struct ks_fd *fd)
 	return ks_arena_strdup(ev->arena, fd->name, n);
 }
 
-EXTRACT(f_directory)
+KS_EXTRACT(f_directory)
 {
 	(void)r, (void)m;
-	const char *d = directory(ev, fd_of(ev));
+	const char *d = directory(ev, ks_field_fd(ev));
 	return d ? ks_value_str(o, d) : 0;
 }
 
-EXTRACT(f_filename)
+KS_EXTRACT(f_filename)
 {
 	(void)r, (void)m;
-	struct ks_fd *fd = fd_of(ev);
+	struct ks_fd *fd = ks_field_fd(ev);
 	if (!fd || !fd->name || fd->type != KS_FD_FILE)
 		return 0;
 	const char *slash = strrchr(fd->name, '/');
@@ -144,17 +135,17 @@ static int container_prefixed(struct ks_event *ev, const char *s, struct ks_valu
 	return ks_value_str(o, b);
 }
 
-EXTRACT(f_containername)
+KS_EXTRACT(f_containername)
 {
 	(void)r, (void)m;
-	struct ks_fd *fd = fd_of(ev);
+	struct ks_fd *fd = ks_field_fd(ev);
 	return fd ? container_prefixed(ev, fd->name, o) : 0;
 }
 
-EXTRACT(f_containerdirectory)
+KS_EXTRACT(f_containerdirectory)
 {
 	(void)r, (void)m;
-	return container_prefixed(ev, directory(ev, fd_of(ev)), o);
+	return container_prefixed(ev, directory(ev, ks_field_fd(ev)), o);
 }
 
 static int ip(struct ks_value *o, const struct ks_fd *fd, const uint8_t *a)
@@ -184,7 +175,7 @@ static bool has_tuple(const struct ks_fd *fd)
 
 static int addr(struct ks_event *ev, struct ks_value *o, size_t m, enum end e)
 {
-	struct ks_fd *fd = fd_of(ev);
+	struct ks_fd *fd = ks_field_fd(ev);
 	if (!has_tuple(fd))
 		return 0;
 	if (e == E_BOTH) {
@@ -198,7 +189,7 @@ static int addr(struct ks_event *ev, struct ks_value *o, size_t m, enum end e)
 
 static int port(struct ks_event *ev, struct ks_value *o, size_t m, enum end e)
 {
-	struct ks_fd *fd = fd_of(ev);
+	struct ks_fd *fd = ks_field_fd(ev);
 	if (!has_tuple(fd))
 		return 0;
 	if (e == E_BOTH) {
@@ -211,12 +202,12 @@ static int port(struct ks_event *ev, struct ks_value *o, size_t m, enum end e)
 }
 
 #define ADDR_FIELDS(sfx, e)                                                                        \
-	EXTRACT(f_ip_##sfx)                                                                        \
+	KS_EXTRACT(f_ip_##sfx)                                                                     \
 	{                                                                                          \
 		(void)r;                                                                           \
 		return addr(ev, o, m, e);                                                          \
 	}                                                                                          \
-	EXTRACT(f_port_##sfx)                                                                      \
+	KS_EXTRACT(f_port_##sfx)                                                                   \
 	{                                                                                          \
 		(void)r;                                                                           \
 		return port(ev, o, m, e);                                                          \
@@ -228,10 +219,10 @@ ADDR_FIELDS(s, E_SERVER)
 ADDR_FIELDS(l, E_LOCAL)
 ADDR_FIELDS(r, E_REMOTE)
 
-EXTRACT(f_l4proto)
+KS_EXTRACT(f_l4proto)
 {
 	(void)r, (void)m;
-	struct ks_fd *fd = fd_of(ev);
+	struct ks_fd *fd = ks_field_fd(ev);
 	if (!fd)
 		return 0;
 	/* Falco prints "<NA>" as the value for fds without a layer 4 protocol */
@@ -255,10 +246,10 @@ EXTRACT(f_l4proto)
 	return ks_value_str(o, s);
 }
 
-EXTRACT(f_sockfamily)
+KS_EXTRACT(f_sockfamily)
 {
 	(void)r, (void)m;
-	struct ks_fd *fd = fd_of(ev);
+	struct ks_fd *fd = ks_field_fd(ev);
 	if (is_ip(fd))
 		return ks_value_str(o, "ip");
 	if (fd && fd->type == KS_FD_UNIX_SOCK)
@@ -266,28 +257,28 @@ EXTRACT(f_sockfamily)
 	return 0;
 }
 
-EXTRACT(f_is_server)
+KS_EXTRACT(f_is_server)
 {
 	(void)r, (void)m;
-	struct ks_fd *fd = fd_of(ev);
+	struct ks_fd *fd = ks_field_fd(ev);
 	return fd && is_sock(fd) ? ks_value_bool(o, fd->is_server) : 0;
 }
 
-EXTRACT(f_connected)
+KS_EXTRACT(f_connected)
 {
 	(void)r, (void)m;
-	struct ks_fd *fd = fd_of(ev);
+	struct ks_fd *fd = ks_field_fd(ev);
 	return fd ? ks_value_bool(o, fd->connected) : 0;
 }
 
-EXTRACT(f_name_changed)
+KS_EXTRACT(f_name_changed)
 {
 	(void)r, (void)m;
 	return ev->state && ev->fd ? ks_value_bool(o, ks_state_fd_name_changed(ev->state, ev)) : 0;
 }
 
 /* fd.types[N]: the type of fd N of the process; fd.types: every type it has open. */
-EXTRACT(f_types)
+KS_EXTRACT(f_types)
 {
 	if (!ev->state || !ev->thread)
 		return 0;

@@ -8,15 +8,6 @@
 
 #define MAX_ANCESTORS 256 /* bound on parent walks, also against cycles from pid reuse */
 
-#define EXTRACT(fn)                                                                                \
-	static int fn(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,       \
-		      size_t m)
-
-static struct ks_thread *self(struct ks_event *ev)
-{
-	return ev->state ? ev->thread : NULL;
-}
-
 static struct ks_thread *parent(struct ks_event *ev, const struct ks_thread *t)
 {
 	return t ? ks_state_parent(ev->state, t) : NULL;
@@ -25,7 +16,7 @@ static struct ks_thread *parent(struct ks_event *ev, const struct ks_thread *t)
 /* Ancestor n (0: the thread itself, 1: its parent, ...). */
 static struct ks_thread *ancestor(struct ks_event *ev, int64_t n)
 {
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	for (int64_t i = 0; i < n && t && i < MAX_ANCESTORS; i++)
 		t = parent(ev, t);
 	return t;
@@ -90,130 +81,130 @@ static int ancestors(struct ks_event *ev, const struct ks_field_ref *r, struct k
 	if (r->has_arg)
 		return r->argnum < 0 ? 0 : one(ev, ancestor(ev, r->argnum), w, o);
 	size_t n = 0;
-	struct ks_thread *t = parent(ev, self(ev));
+	struct ks_thread *t = parent(ev, ks_field_thread(ev));
 	for (int i = 0; t && n < m && i < MAX_ANCESTORS; i++, t = parent(ev, t))
 		n += (size_t)one(ev, t, w, &o[n]);
 	return (int)n;
 }
 
-EXTRACT(f_name)
+KS_EXTRACT(f_name)
 {
 	(void)r, (void)m;
-	return one(ev, self(ev), W_NAME, o);
+	return one(ev, ks_field_thread(ev), W_NAME, o);
 }
 
-EXTRACT(f_exe)
+KS_EXTRACT(f_exe)
 {
 	(void)r, (void)m;
-	return one(ev, self(ev), W_EXE, o);
+	return one(ev, ks_field_thread(ev), W_EXE, o);
 }
 
-EXTRACT(f_exepath)
+KS_EXTRACT(f_exepath)
 {
 	(void)r, (void)m;
-	return one(ev, self(ev), W_EXEPATH, o);
+	return one(ev, ks_field_thread(ev), W_EXEPATH, o);
 }
 
-EXTRACT(f_cmdline)
+KS_EXTRACT(f_cmdline)
 {
 	(void)r, (void)m;
-	return one(ev, self(ev), W_CMDLINE, o);
+	return one(ev, ks_field_thread(ev), W_CMDLINE, o);
 }
 
-EXTRACT(f_exeline)
+KS_EXTRACT(f_exeline)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t ? str_or_na(o, join_args(ev, t->exe ? t->exe : "", t->args, t->args_len)) : 0;
 }
 
-EXTRACT(f_args)
+KS_EXTRACT(f_args)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t ? str_or_na(o, join_args(ev, NULL, t->args, t->args_len)) : 0;
 }
 
-EXTRACT(f_pname)
+KS_EXTRACT(f_pname)
 {
 	(void)r, (void)m;
-	return one(ev, parent(ev, self(ev)), W_NAME, o);
+	return one(ev, parent(ev, ks_field_thread(ev)), W_NAME, o);
 }
 
-EXTRACT(f_pexe)
+KS_EXTRACT(f_pexe)
 {
 	(void)r, (void)m;
-	return one(ev, parent(ev, self(ev)), W_EXE, o);
+	return one(ev, parent(ev, ks_field_thread(ev)), W_EXE, o);
 }
 
-EXTRACT(f_pexepath)
+KS_EXTRACT(f_pexepath)
 {
 	(void)r, (void)m;
-	return one(ev, parent(ev, self(ev)), W_EXEPATH, o);
+	return one(ev, parent(ev, ks_field_thread(ev)), W_EXEPATH, o);
 }
 
-EXTRACT(f_pcmdline)
+KS_EXTRACT(f_pcmdline)
 {
 	(void)r, (void)m;
-	return one(ev, parent(ev, self(ev)), W_CMDLINE, o);
+	return one(ev, parent(ev, ks_field_thread(ev)), W_CMDLINE, o);
 }
 
-EXTRACT(f_aname)
+KS_EXTRACT(f_aname)
 {
 	return ancestors(ev, r, o, m, W_NAME);
 }
 
-EXTRACT(f_aexe)
+KS_EXTRACT(f_aexe)
 {
 	return ancestors(ev, r, o, m, W_EXE);
 }
 
-EXTRACT(f_aexepath)
+KS_EXTRACT(f_aexepath)
 {
 	return ancestors(ev, r, o, m, W_EXEPATH);
 }
 
-EXTRACT(f_acmdline)
+KS_EXTRACT(f_acmdline)
 {
 	return ancestors(ev, r, o, m, W_CMDLINE);
 }
 
-EXTRACT(f_apid)
+KS_EXTRACT(f_apid)
 {
 	return ancestors(ev, r, o, m, W_PID);
 }
 
-EXTRACT(f_pid)
+KS_EXTRACT(f_pid)
 {
 	(void)r, (void)m;
-	return one(ev, self(ev), W_PID, o);
+	return one(ev, ks_field_thread(ev), W_PID, o);
 }
 
-EXTRACT(f_ppid)
+KS_EXTRACT(f_ppid)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t && t->ptid > 0 ? ks_value_i64(o, t->ptid) : 0;
 }
 
-EXTRACT(f_vpid)
+KS_EXTRACT(f_vpid)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t && t->vpid >= 0 ? ks_value_i64(o, t->vpid) : 0;
 }
 
-EXTRACT(f_pvpid)
+KS_EXTRACT(f_pvpid)
 {
 	(void)r, (void)m;
-	struct ks_thread *p = parent(ev, self(ev));
+	struct ks_thread *p = parent(ev, ks_field_thread(ev));
 	return p && p->vpid >= 0 ? ks_value_i64(o, p->vpid) : 0;
 }
 
-EXTRACT(f_sid)
+KS_EXTRACT(f_sid)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t && t->sid >= 0 ? ks_value_i64(o, t->sid) : 0;
 }
 
@@ -223,11 +214,11 @@ EXTRACT(f_sid)
  */
 static struct ks_thread *session_leader(struct ks_event *ev)
 {
-	struct ks_thread *t = self(ev), *best = NULL;
+	struct ks_thread *t = ks_field_thread(ev), *best = NULL;
 	if (!t || t->sid < 0)
 		return NULL;
 	for (int i = 0; t && i < MAX_ANCESTORS; i++, t = parent(ev, t)) {
-		if (t->sid != self(ev)->sid)
+		if (t->sid != ks_field_thread(ev)->sid)
 			break;
 		best = t;
 		if (t->pid == t->sid)
@@ -236,49 +227,49 @@ static struct ks_thread *session_leader(struct ks_event *ev)
 	return best;
 }
 
-EXTRACT(f_sname)
+KS_EXTRACT(f_sname)
 {
 	(void)r, (void)m;
 	return one(ev, session_leader(ev), W_NAME, o);
 }
 
-EXTRACT(f_sid_exe)
+KS_EXTRACT(f_sid_exe)
 {
 	(void)r, (void)m;
 	return one(ev, session_leader(ev), W_EXE, o);
 }
 
-EXTRACT(f_sid_exepath)
+KS_EXTRACT(f_sid_exepath)
 {
 	(void)r, (void)m;
 	return one(ev, session_leader(ev), W_EXEPATH, o);
 }
 
-EXTRACT(f_is_sid_leader)
+KS_EXTRACT(f_is_sid_leader)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t && t->sid >= 0 ? ks_value_bool(o, t->sid == t->pid) : 0;
 }
 
 /* The process group leader, for the vpgid fields. */
 static struct ks_thread *pgid_leader(struct ks_event *ev)
 {
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	if (!t || t->pgid < 0)
 		return NULL;
 	if (t->pgid == t->pid)
 		return t;
 	for (int i = 0; t && i < MAX_ANCESTORS; i++, t = parent(ev, t))
-		if (t->pid == self(ev)->pgid)
+		if (t->pid == ks_field_thread(ev)->pgid)
 			return t;
-	return ks_state_thread(ev->state, self(ev)->pgid);
+	return ks_state_thread(ev->state, ks_field_thread(ev)->pgid);
 }
 
-EXTRACT(f_vpgid)
+KS_EXTRACT(f_vpgid)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	if (!t || t->pgid < 0)
 		return 0;
 	if (t->vpid == t->pid) /* not in a pid namespace */
@@ -287,42 +278,42 @@ EXTRACT(f_vpgid)
 	return l && l->vpid >= 0 ? ks_value_i64(o, l->vpid) : 0;
 }
 
-EXTRACT(f_vpgid_name)
+KS_EXTRACT(f_vpgid_name)
 {
 	(void)r, (void)m;
 	return one(ev, pgid_leader(ev), W_NAME, o);
 }
 
-EXTRACT(f_vpgid_exe)
+KS_EXTRACT(f_vpgid_exe)
 {
 	(void)r, (void)m;
 	return one(ev, pgid_leader(ev), W_EXE, o);
 }
 
-EXTRACT(f_vpgid_exepath)
+KS_EXTRACT(f_vpgid_exepath)
 {
 	(void)r, (void)m;
 	return one(ev, pgid_leader(ev), W_EXEPATH, o);
 }
 
-EXTRACT(f_is_vpgid_leader)
+KS_EXTRACT(f_is_vpgid_leader)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t && t->pgid >= 0 ? ks_value_bool(o, t->pgid == t->pid) : 0;
 }
 
-EXTRACT(f_tty)
+KS_EXTRACT(f_tty)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t ? ks_value_u64(o, KS_FT_UINT64, t->tty) : 0;
 }
 
-EXTRACT(f_cwd)
+KS_EXTRACT(f_cwd)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t ? str_or_na(o, t->cwd) : 0;
 }
 
@@ -337,10 +328,10 @@ static bool is_shell(const char *comm)
 }
 
 /* The eldest shell among the process and its ancestors: one id per login session. */
-EXTRACT(f_loginshellid)
+KS_EXTRACT(f_loginshellid)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	int64_t id = -1;
 	for (int i = 0; t && i < MAX_ANCESTORS; i++, t = parent(ev, t))
 		if (is_shell(t->comm))
@@ -355,37 +346,37 @@ static int duration(struct ks_event *ev, const struct ks_thread *t, struct ks_va
 	return ks_value_u64(o, KS_FT_RELTIME, ev->ts - t->clone_ts);
 }
 
-EXTRACT(f_duration)
+KS_EXTRACT(f_duration)
 {
 	(void)r, (void)m;
-	return duration(ev, self(ev), o);
+	return duration(ev, ks_field_thread(ev), o);
 }
 
-EXTRACT(f_ppid_duration)
+KS_EXTRACT(f_ppid_duration)
 {
 	(void)r, (void)m;
-	return duration(ev, parent(ev, self(ev)), o);
+	return duration(ev, parent(ev, ks_field_thread(ev)), o);
 }
 
-EXTRACT(f_pid_ts)
+KS_EXTRACT(f_pid_ts)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t && t->clone_ts ? ks_value_u64(o, KS_FT_ABSTIME, t->clone_ts) : 0;
 }
 
-EXTRACT(f_ppid_ts)
+KS_EXTRACT(f_ppid_ts)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = parent(ev, self(ev));
+	struct ks_thread *t = parent(ev, ks_field_thread(ev));
 	return t && t->clone_ts ? ks_value_u64(o, KS_FT_ABSTIME, t->clone_ts) : 0;
 }
 
 /* proc.env: all of it joined with spaces, or proc.env[NAME]: one value. */
-EXTRACT(f_env)
+KS_EXTRACT(f_env)
 {
 	(void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	if (!t || !t->env)
 		return 0;
 	if (!r->has_arg)
@@ -401,10 +392,10 @@ EXTRACT(f_env)
 	return 0;
 }
 
-EXTRACT(f_is_exe_from_memfd)
+KS_EXTRACT(f_is_exe_from_memfd)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	if (!t || !t->exepath)
 		return 0;
 	/* the kernel names memfd files "memfd:<name>"; d_path shows them under / */
@@ -412,24 +403,24 @@ EXTRACT(f_is_exe_from_memfd)
 	return ks_value_bool(o, strncmp(p, "memfd:", 6) == 0);
 }
 
-EXTRACT(f_tid)
+KS_EXTRACT(f_tid)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t ? ks_value_i64(o, t->tid) : 0;
 }
 
-EXTRACT(f_vtid)
+KS_EXTRACT(f_vtid)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t && t->vtid >= 0 ? ks_value_i64(o, t->vtid) : 0;
 }
 
-EXTRACT(f_ismain)
+KS_EXTRACT(f_ismain)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t ? ks_value_bool(o, t->tid == t->pid) : 0;
 }
 
@@ -499,24 +490,24 @@ static int caps(struct ks_event *ev, uint64_t set, struct ks_value *o)
 	return ks_value_str(o, b);
 }
 
-EXTRACT(f_cap_permitted)
+KS_EXTRACT(f_cap_permitted)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t ? caps(ev, t->cap_permitted, o) : 0;
 }
 
-EXTRACT(f_cap_effective)
+KS_EXTRACT(f_cap_effective)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t ? caps(ev, t->cap_effective, o) : 0;
 }
 
-EXTRACT(f_cap_inheritable)
+KS_EXTRACT(f_cap_inheritable)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t ? caps(ev, t->cap_inheritable, o) : 0;
 }
 

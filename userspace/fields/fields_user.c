@@ -2,76 +2,67 @@
 #include "fields.h"
 #include "state/state.h"
 
-#define EXTRACT(fn)                                                                                \
-	static int fn(struct ks_event *ev, const struct ks_field_ref *r, struct ks_value *o,       \
-		      size_t m)
-
-static struct ks_thread *self(struct ks_event *ev)
-{
-	return ev->state ? ev->thread : NULL;
-}
-
 static int name_or_na(struct ks_value *o, const char *s)
 {
 	return s ? ks_value_str(o, s) : 0;
 }
 
-EXTRACT(f_uid)
+KS_EXTRACT(f_uid)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t ? ks_value_u64(o, KS_FT_UINT64, t->uid) : 0;
 }
 
-EXTRACT(f_name)
+KS_EXTRACT(f_name)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t ? name_or_na(o, ks_state_user_name(ev->state, t->uid)) : 0;
 }
 
-EXTRACT(f_homedir)
+KS_EXTRACT(f_homedir)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t ? name_or_na(o, ks_state_user_home(ev->state, t->uid)) : 0;
 }
 
-EXTRACT(f_shell)
+KS_EXTRACT(f_shell)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t ? name_or_na(o, ks_state_user_shell(ev->state, t->uid)) : 0;
 }
 
 /* The audit login uid; "unset" (4294967295) is shown as -1, as Falco does. */
-EXTRACT(f_loginuid)
+KS_EXTRACT(f_loginuid)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t ? ks_value_i64(o, (int32_t)t->loginuid) : 0;
 }
 
-EXTRACT(f_loginname)
+KS_EXTRACT(f_loginname)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	if (!t || t->loginuid == UINT32_MAX)
 		return 0;
 	return name_or_na(o, ks_state_user_name(ev->state, t->loginuid));
 }
 
-EXTRACT(f_gid)
+KS_EXTRACT(f_gid)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t ? ks_value_u64(o, KS_FT_UINT64, t->gid) : 0;
 }
 
-EXTRACT(f_gname)
+KS_EXTRACT(f_gname)
 {
 	(void)r, (void)m;
-	struct ks_thread *t = self(ev);
+	struct ks_thread *t = ks_field_thread(ev);
 	return t ? name_or_na(o, ks_state_group_name(ev->state, t->gid)) : 0;
 }
 
